@@ -1,0 +1,350 @@
+package dev.halfway.http;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An incremental HTTP/1.0 request parser: a pure function of the bytes offered so far. Feed it
+ * with {@link #parse(ByteBuffer)} as bytes arrive; when the client's input ends, ask
+ * {@link #endOfInput()} what the request has become. It consumes exactly the bytes of one request
+ * and leaves whatever follows in the buffer. One instance parses one request; it is not thread-safe.
+ *
+ * <p>Grammar: RFC 1945 §4-§5 (Full-Request and the HTTP/0.9 Simple-Request), read with the
+ * stricter rules of RFC 9112 §2-§6: CRLF ends a line and a bare LF is accepted (RFC 9112 §2.2), a
+ * bare CR is an error, obsolete line folding is rejected (§5.2), a body exists only when
+ * Content-Length says so (RFC 1945 §7.2.2, RFC 9112 §6.3). Each limit has exactly one status.
+ */
+public final class RequestParser {
+
+    /** Where the parser is, in the order of the grammar. */
+    enum State {
+        /** Before the request line; empty lines here are skipped (RFC 9112 §2.2). */
+        REQUEST_LINE,
+        /** After the request line, before the empty line that ends the head. */
+        FIELD_LINE,
+        /** Reading and discarding the Content-Length bytes of a body. */
+        BODY,
+        COMPLETE,
+        FAILED
+    }
+
+    private final int maxRequestLine;
+    private final int maxHeadBytes;
+    private final int maxFields;
+    private final long maxBody;
+
+    private State state = State.REQUEST_LINE;
+    private byte[] line = new byte[256];
+    private int lineLength;
+    private boolean sawAnyByte;
+    private int headBytes;
+    private String requestLineText;
+    private RequestLine requestLine;
+    private final List<Field> fields = new ArrayList<>();
+    private long contentLength = -1;
+    private long bodyRemaining;
+    private ParseResult result = ParseResult.NEED_MORE;
+
+    /**
+     * @param maxRequestLine longest request line in bytes, without its line ending; longer → 414
+     * @param maxHeadBytes   most bytes in the whole head, line endings included; more → 431
+     * @param maxFields      most header fields; more → 431
+     * @param maxBody        largest Content-Length accepted (the body is read and discarded); larger → 413
+     */
+    public RequestParser(int maxRequestLine, int maxHeadBytes, int maxFields, long maxBody) {
+        if (maxRequestLine < 16 || maxHeadBytes < maxRequestLine || maxFields < 0 || maxBody < 0) {
+            throw new IllegalArgumentException("inconsistent parser limits");
+        }
+        this.maxRequestLine = maxRequestLine;
+        this.maxHeadBytes = maxHeadBytes;
+        this.maxFields = maxFields;
+        this.maxBody = maxBody;
+    }
+
+    /** The defaults documented in the README: 8 KiB line, 16 KiB head, 100 fields, 1 MiB body. */
+    public static RequestParser withDefaults() {
+        return new RequestParser(8 * 1024, 16 * 1024, 100, 1024 * 1024);
+    }
+
+    /**
+     * Consumes bytes from {@code buffer} (between its position and limit) up to the end of the
+     * request, and says where the request stands. After Complete or Failed it consumes nothing and
+     * returns the same result.
+     */
+    public ParseResult parse(ByteBuffer buffer) {
+        try {
+            while (buffer.hasRemaining() && (state == State.REQUEST_LINE || state == State.FIELD_LINE)) {
+                int pos = buffer.position();
+                int end = buffer.limit();
+                int lf = -1;
+                for (int i = pos; i < end; i++) {
+                    if (buffer.get(i) == '\n') {
+                        lf = i;
+                        break;
+                    }
+                }
+                int take = (lf < 0 ? end : lf + 1) - pos;
+                appendToLine(buffer, pos, take);
+                buffer.position(pos + take);
+                if (lf >= 0) {
+                    endOfLine();
+                }
+            }
+            if (state == State.BODY && buffer.hasRemaining()) {
+                int n = (int) Math.min(bodyRemaining, buffer.remaining());
+                buffer.position(buffer.position() + n);
+                bodyRemaining -= n;
+                if (bodyRemaining == 0) {
+                    complete();
+                }
+            }
+        } catch (HttpError e) {
+            fail(e);
+        }
+        return result;
+    }
+
+    /**
+     * What the request becomes now that the client's input has ended (a half-close, or a full
+     * close that read cannot tell apart). RFC 9112 §9.6: the end of input does not delimit a
+     * request, so a request that is not complete by now never will be.
+     */
+    public ParseResult endOfInput() {
+        switch (state) {
+            case REQUEST_LINE -> {
+                if (lineLength == 0) {
+                    result = ParseResult.EMPTY; // nothing, or only empty lines: no request was made
+                } else {
+                    fail(new HttpError(Status.BAD_REQUEST, "input ended inside the request line"));
+                }
+            }
+            case FIELD_LINE -> fail(new HttpError(Status.BAD_REQUEST, "input ended before the end of the head"));
+            case BODY -> fail(new HttpError(Status.BAD_REQUEST, "input ended before Content-Length bytes of body"));
+            case COMPLETE, FAILED -> { }
+        }
+        return result;
+    }
+
+    /** The request line as received once it has been read (even if it was then refused), else null. */
+    public String requestLine() {
+        return requestLineText;
+    }
+
+    /** True once any byte has been offered: the connection is no longer empty. */
+    public boolean started() {
+        return sawAnyByte;
+    }
+
+    /** Bytes of head consumed so far (request line and fields, line endings included). */
+    public int headBytes() {
+        return headBytes;
+    }
+
+    public ParseResult result() {
+        return result;
+    }
+
+    private void appendToLine(ByteBuffer buffer, int pos, int take) {
+        if (take == 0) {
+            return;
+        }
+        sawAnyByte = true;
+        int limit = state == State.REQUEST_LINE ? maxRequestLine + 2 : maxHeadBytes;
+        if (headBytes + take > maxHeadBytes || state == State.REQUEST_LINE && lineLength + take > limit) {
+            // Bytes beyond the limit: decide from the line so far whether the limit is the line's or the head's.
+            if (state == State.REQUEST_LINE && lineLength + take > limit) {
+                throw new HttpError(Status.URI_TOO_LONG, "request line longer than the limit");
+            }
+            throw new HttpError(Status.FIELDS_TOO_LARGE, "head larger than the limit");
+        }
+        if (lineLength + take > line.length) {
+            byte[] bigger = new byte[Math.max(line.length * 2, lineLength + take)];
+            System.arraycopy(line, 0, bigger, 0, lineLength);
+            line = bigger;
+        }
+        buffer.get(pos, line, lineLength, take);
+        lineLength += take;
+        headBytes += take;
+    }
+
+    /** The line buffer ends with LF: strip the line ending, reject a bare CR, and interpret it. */
+    private void endOfLine() {
+        int end = lineLength - 1; // at the LF
+        if (end > 0 && line[end - 1] == '\r') {
+            end--;
+        }
+        for (int i = 0; i < end; i++) {
+            if (line[i] == '\r') {
+                throw new HttpError(Status.BAD_REQUEST, "bare CR in the head");
+            }
+        }
+        int length = end;
+        lineLength = 0;
+        if (state == State.REQUEST_LINE) {
+            if (length == 0) {
+                return; // an empty line before the request line is ignored (RFC 9112 §2.2)
+            }
+            requestLine(length);
+        } else if (length == 0) {
+            endOfHead();
+        } else {
+            fieldLine(length);
+        }
+    }
+
+    /** method SP request-target SP HTTP-version, or the Simple-Request {@code GET SP target}. */
+    private void requestLine(int length) {
+        requestLineText = new String(line, 0, length, StandardCharsets.ISO_8859_1);
+        if (length > maxRequestLine) {
+            throw new HttpError(Status.URI_TOO_LONG, "request line longer than the limit");
+        }
+        int sp1 = indexOf(line, 0, length, (byte) ' ');
+        if (sp1 <= 0) {
+            throw new HttpError(Status.BAD_REQUEST, "request line is not method SP target SP version");
+        }
+        int sp2 = indexOf(line, sp1 + 1, length, (byte) ' ');
+        int targetEnd = sp2 < 0 ? length : sp2;
+        if (!ByteClass.all(line, 0, sp1, ByteClass.TOKEN)) {
+            throw new HttpError(Status.BAD_REQUEST, "method is not a token");
+        }
+        if (!ByteClass.all(line, sp1 + 1, targetEnd, ByteClass.VISIBLE)) {
+            throw new HttpError(Status.BAD_REQUEST, "request-target is empty or has a byte outside VCHAR");
+        }
+        String methodName = new String(line, 0, sp1, StandardCharsets.US_ASCII);
+        String target = new String(line, sp1 + 1, targetEnd - sp1 - 1, StandardCharsets.US_ASCII);
+        if (sp2 < 0) {
+            // RFC 1945 §4.1: Simple-Request = "GET" SP Request-URI CRLF. Nothing follows it.
+            if (!methodName.equals("GET")) {
+                throw new HttpError(Status.BAD_REQUEST, "request line has no version");
+            }
+            requestLine = new RequestLine(Method.GET, target, Version.HTTP_0_9, requestLineText);
+            complete();
+            return;
+        }
+        Version version = version(sp2 + 1, length);
+        Method method = Method.byName(methodName);
+        if (method == null) {
+            throw new HttpError(Status.NOT_IMPLEMENTED, "unknown method");
+        }
+        requestLine = new RequestLine(method, target, version, requestLineText);
+        state = State.FIELD_LINE;
+    }
+
+    /** HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3); only 1.0 and 1.1 are served. */
+    private Version version(int from, int to) {
+        boolean wellFormed = to - from == 8
+                && line[from] == 'H' && line[from + 1] == 'T' && line[from + 2] == 'T' && line[from + 3] == 'P'
+                && line[from + 4] == '/' && isDigit(line[from + 5]) && line[from + 6] == '.' && isDigit(line[from + 7]);
+        if (!wellFormed) {
+            throw new HttpError(Status.BAD_REQUEST, "malformed HTTP-version");
+        }
+        if (line[from + 5] == '1' && line[from + 7] == '0') {
+            return Version.HTTP_1_0;
+        }
+        if (line[from + 5] == '1' && line[from + 7] == '1') {
+            return Version.HTTP_1_1;
+        }
+        throw new HttpError(Status.VERSION_NOT_SUPPORTED, "HTTP version not supported");
+    }
+
+    /** field-line = field-name ":" OWS field-value OWS (RFC 9112 §5). */
+    private void fieldLine(int length) {
+        if (ByteClass.is(line[0], ByteClass.WHITESPACE)) {
+            throw new HttpError(Status.BAD_REQUEST, "obsolete line folding");
+        }
+        int colon = indexOf(line, 0, length, (byte) ':');
+        if (colon < 0) {
+            throw new HttpError(Status.BAD_REQUEST, "header line without a colon");
+        }
+        if (!ByteClass.all(line, 0, colon, ByteClass.TOKEN)) {
+            throw new HttpError(Status.BAD_REQUEST, "field name is not a token");
+        }
+        int from = colon + 1;
+        int to = length;
+        while (from < to && ByteClass.is(line[from], ByteClass.WHITESPACE)) {
+            from++;
+        }
+        while (to > from && ByteClass.is(line[to - 1], ByteClass.WHITESPACE)) {
+            to--;
+        }
+        if (from < to && !ByteClass.all(line, from, to, ByteClass.FIELD_VALUE)) {
+            throw new HttpError(Status.BAD_REQUEST, "control character in a field value");
+        }
+        if (fields.size() == maxFields) {
+            throw new HttpError(Status.FIELDS_TOO_LARGE, "more header fields than the limit");
+        }
+        String name = new String(line, 0, colon, StandardCharsets.US_ASCII);
+        String value = new String(line, from, to - from, StandardCharsets.ISO_8859_1);
+        fields.add(new Field(name, value));
+        if (name.equalsIgnoreCase("Content-Length")) {
+            contentLength(value);
+        } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+            // HTTP/1.0 has no transfer codings; never guess the framing (RFC 9112 §6.1, §6.3).
+            throw new HttpError(Status.NOT_IMPLEMENTED, "Transfer-Encoding in a request");
+        }
+    }
+
+    /** Content-Length = 1*DIGIT (RFC 9110 §8.6); repeated fields must agree. */
+    private void contentLength(String value) {
+        long n = 0;
+        if (value.isEmpty()) {
+            throw new HttpError(Status.BAD_REQUEST, "invalid Content-Length");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new HttpError(Status.BAD_REQUEST, "invalid Content-Length");
+            }
+            if (n > (Long.MAX_VALUE - 9) / 10) {
+                throw new HttpError(Status.BAD_REQUEST, "Content-Length overflows");
+            }
+            n = n * 10 + (c - '0');
+        }
+        if (contentLength >= 0 && contentLength != n) {
+            throw new HttpError(Status.BAD_REQUEST, "conflicting Content-Length fields");
+        }
+        contentLength = n;
+    }
+
+    private void endOfHead() {
+        if (contentLength > maxBody) {
+            throw new HttpError(Status.CONTENT_TOO_LARGE, "Content-Length larger than the body limit");
+        }
+        if (contentLength > 0) {
+            bodyRemaining = contentLength;
+            state = State.BODY;
+            return;
+        }
+        if (contentLength < 0 && requestLine.method().requiresBody()) {
+            throw new HttpError(Status.LENGTH_REQUIRED, "body without Content-Length");
+        }
+        complete();
+    }
+
+    private void complete() {
+        state = State.COMPLETE;
+        result = new ParseResult.Complete(new Request(requestLine, fields, Math.max(contentLength, 0)));
+        line = null;
+    }
+
+    private void fail(HttpError e) {
+        state = State.FAILED;
+        result = new ParseResult.Failed(e);
+        line = null;
+    }
+
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+
+    private static int indexOf(byte[] a, int from, int to, byte b) {
+        for (int i = from; i < to; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
