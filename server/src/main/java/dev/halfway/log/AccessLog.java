@@ -1,0 +1,19 @@
+package dev.halfway.log;
+
+import java.io.PrintStream;
+
+/** Where each connection's one line goes. Implementations are thread-safe. */
+@FunctionalInterface
+public interface AccessLog {
+
+    void log(AccessRecord record);
+
+    /** The log the {@code --access-log} option names, writing to {@code out}. */
+    static AccessLog of(LogFormat format, PrintStream out) {
+        return switch (format) {
+            case CLF -> new CommonLogFormat(out);
+            case JSON -> new JsonLines(out);
+            case OFF -> record -> { };
+        };
+    }
+}

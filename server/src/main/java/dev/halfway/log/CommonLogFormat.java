@@ -1,0 +1,53 @@
+package dev.halfway.log;
+
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * Common Log Format followed by halfway's fields:
+ * {@code host - - [time] "request" status bytes owed=N ms=N fin=F outcome=O linger=L}.
+ * The request line is escaped (quotes, backslashes and non-printable bytes as \xHH) so a client
+ * cannot forge log lines.
+ */
+final class CommonLogFormat implements AccessLog {
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US).withZone(ZoneOffset.UTC);
+    private final PrintStream out;
+
+    CommonLogFormat(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void log(AccessRecord r) {
+        StringBuilder line = new StringBuilder(160);
+        line.append(r.remoteHost()).append(" - - [").append(TIME.format(Instant.ofEpochMilli(r.startMillis()))).append("] \"");
+        if (r.requestLine() == null) {
+            line.append('-');
+        } else {
+            escape(r.requestLine(), line);
+        }
+        line.append("\" ").append(r.status() == 0 ? "-" : Integer.toString(r.status()))
+                .append(' ').append(r.bodyBytes() == 0 ? "-" : Long.toString(r.bodyBytes()))
+                .append(" owed=").append(r.bodyOwed() < 0 ? "-" : Long.toString(r.bodyOwed()))
+                .append(" ms=").append(r.durationMillis())
+                .append(" fin=").append(r.fin().label())
+                .append(" outcome=").append(r.outcome().label())
+                .append(" linger=").append(r.linger().label());
+        out.println(line);
+    }
+
+    static void escape(String s, StringBuilder into) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7F) {
+                into.append(String.format("\\x%02x", (int) c & 0xFF));
+            } else {
+                into.append(c);
+            }
+        }
+    }
+}
