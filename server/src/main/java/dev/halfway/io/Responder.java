@@ -1,0 +1,111 @@
+package dev.halfway.io;
+
+import dev.halfway.file.DirectoryListing;
+import dev.halfway.file.DocumentRoot;
+import dev.halfway.file.MimeTypes;
+import dev.halfway.file.Resolution;
+import dev.halfway.http.ErrorPage;
+import dev.halfway.http.HttpDate;
+import dev.halfway.http.HttpError;
+import dev.halfway.http.Method;
+import dev.halfway.http.Request;
+import dev.halfway.http.RequestTarget;
+import dev.halfway.http.ResponseHead;
+import dev.halfway.http.Status;
+import dev.halfway.http.Version;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * Turns a complete request into a {@link Response}: the static-file semantics of halfway, with no
+ * I/O beyond looking at the document root. Every refusal is an {@link HttpError}, and
+ * {@link #error} is the one place an error becomes a response.
+ */
+public final class Responder {
+    private final DocumentRoot root;
+    private final boolean listing;
+
+    public Responder(DocumentRoot root, boolean listing) {
+        this.root = root;
+        this.listing = listing;
+    }
+
+    /**
+     * @param authority host and port of the socket the request arrived on, for the absolute
+     *                  {@code Location} of a redirect (RFC 1945 §10.11 requires an absoluteURI)
+     */
+    public Response respond(Request request, String authority) {
+        Version version = request.version();
+        try {
+            if (!request.method().isServed()) {
+                throw new HttpError(Status.METHOD_NOT_ALLOWED, "method not allowed");
+            }
+            String path = RequestTarget.parse(request.line().target()).path();
+            Resolution resolution = root.resolve(path);
+            boolean head = request.method() == Method.HEAD;
+            if (resolution instanceof Resolution.Redirect r) {
+                byte[] h = new ResponseHead(Status.MOVED_PERMANENTLY)
+                        .field("Location", "http://" + authority + r.location())
+                        .field("Content-Length", 0).encode();
+                return version == Version.HTTP_0_9
+                        ? error(Status.NOT_FOUND, version, false) // a Simple-Response cannot redirect
+                        : Response.headOnly(Status.MOVED_PERMANENTLY, h);
+            }
+            if (resolution instanceof Resolution.Directory d) {
+                if (!listing) {
+                    throw new HttpError(Status.FORBIDDEN, "directory listing is off");
+                }
+                byte[] page = DirectoryListing.html(path, DirectoryListing.read(d.path())).getBytes(StandardCharsets.UTF_8);
+                return bytes(version, head, new ResponseHead(Status.OK)
+                        .field("Content-Type", "text/html; charset=utf-8")
+                        .field("Content-Length", page.length), page);
+            }
+            Resolution.File f = (Resolution.File) resolution;
+            Instant modified = f.lastModified().toInstant();
+            if (version != Version.HTTP_0_9 && notModifiedSince(request.field("If-Modified-Since"), modified)) {
+                // RFC 1945 §10.9: a 304 has no body.
+                return Response.headOnly(Status.NOT_MODIFIED, new ResponseHead(Status.NOT_MODIFIED)
+                        .field("Last-Modified", HttpDate.format(modified)).encode());
+            }
+            ResponseHead h = new ResponseHead(Status.OK)
+                    .field("Content-Type", MimeTypes.contentType(f.path().getFileName().toString()))
+                    .field("Content-Length", f.size())
+                    .field("Last-Modified", HttpDate.format(modified));
+            byte[] encoded = version == Version.HTTP_0_9 ? new byte[0] : h.encode();
+            return head ? Response.headOnly(Status.OK, encoded) : Response.ofFile(Status.OK, encoded, f.path(), f.size());
+        } catch (HttpError e) {
+            return error(e.status(), version, request.method() == Method.HEAD);
+        }
+    }
+
+    /** The response for an error status: a fixed page, never a reflection of the request. */
+    public static Response error(Status status, Version version, boolean headRequest) {
+        byte[] page = ErrorPage.body(status);
+        if (version == Version.HTTP_0_9) {
+            return Response.ofBytes(status, new byte[0], page); // RFC 1945 §6: a Simple-Response is the body alone
+        }
+        ResponseHead h = new ResponseHead(status)
+                .field("Content-Type", ErrorPage.CONTENT_TYPE)
+                .field("Content-Length", page.length);
+        if (status == Status.METHOD_NOT_ALLOWED) {
+            h.field("Allow", Method.ALLOW);
+        }
+        return bytes(version, headRequest, h, page);
+    }
+
+    private static Response bytes(Version version, boolean headRequest, ResponseHead h, byte[] body) {
+        if (headRequest) {
+            return Response.headOnly(h.status(), h.encode());
+        }
+        return Response.ofBytes(h.status(), version == Version.HTTP_0_9 ? new byte[0] : h.encode(), body);
+    }
+
+    /** RFC 1945 §10.9: ignore a date that does not parse or lies in the future; compare whole seconds. */
+    private static boolean notModifiedSince(String ifModifiedSince, Instant modified) {
+        Instant since = HttpDate.parse(ifModifiedSince);
+        if (since == null || since.isAfter(Instant.now())) {
+            return false;
+        }
+        return modified.getEpochSecond() <= since.getEpochSecond();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.halfway.io;
+
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Jetty's selector loop, configured for halfway: accepts on the listening channel (see
+ * {@link #acceptor}), gives every accepted socket a {@link SendfileEndPoint} and a connection from
+ * {@code connections}.
+ */
+final class Selectors extends SelectorManager {
+    private final Function<SendfileEndPoint, Connection> connections;
+    private final long idleTimeoutMillis;
+
+    Selectors(Executor executor, Scheduler scheduler, int selectors, long idleTimeoutMillis,
+              Function<SendfileEndPoint, Connection> connections) {
+        super(executor, scheduler, selectors);
+        this.connections = connections;
+        this.idleTimeoutMillis = idleTimeoutMillis;
+    }
+
+    @Override
+    protected void accepted(SelectableChannel channel) throws IOException {
+        SocketChannel socket = (SocketChannel) channel;
+        socket.configureBlocking(false);
+        socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        accept(socket);
+    }
+
+    @Override
+    protected EndPoint newEndPoint(SelectableChannel channel, ManagedSelector selector, SelectionKey key) {
+        SendfileEndPoint endPoint = new SendfileEndPoint((SocketChannel) channel, selector, key, getScheduler());
+        endPoint.setIdleTimeout(idleTimeoutMillis);
+        return endPoint;
+    }
+
+    @Override
+    public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment) {
+        return connections.apply((SendfileEndPoint) endPoint);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.halfway.io;
+
+import dev.halfway.log.AccessRecord;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * The halfway server: a listening socket, Jetty's selectors, a thread pool, a scheduler and a
+ * buffer pool, and the set of open connections. {@link #start} binds and accepts;
+ * {@link #stop} stops accepting, lets in-flight exchanges finish within the drain timeout, then
+ * cuts what is left (logged as {@code shutdown}).
+ */
+public final class Server {
+    private static final int INPUT_BUFFER = 8 * 1024;
+
+    private final ServerConfig config;
+    private final Responder responder;
+    private final QueuedThreadPool threads = new QueuedThreadPool(200, 4);
+    private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("halfway-timer", true);
+    private final ByteBufferPool bufferPool = new ArrayByteBufferPool();
+    private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Selectors selectors;
+    private ServerSocketChannel listener;
+    private Closeable acceptor;
+    private volatile boolean stopping;
+    private int boundPort;
+
+    public Server(ServerConfig config) {
+        this.config = config;
+        this.responder = new Responder(config.root(), config.listing());
+        threads.setName("halfway");
+        threads.setDaemon(true);
+    }
+
+    /** Binds the listening socket and starts accepting; throws {@link IOException} when the address cannot be bound. */
+    public synchronized void start() throws IOException {
+        try {
+            threads.start();
+            scheduler.start();
+            int selectorCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
+            selectors = new Selectors(threads, scheduler, selectorCount, config.writeTimeout().toMillis(),
+                    endPoint -> new ServerConnection(endPoint, this));
+            selectors.start();
+        } catch (Exception e) {
+            stopComponents();
+            throw new IOException("could not start the I/O threads: " + e.getMessage(), e);
+        }
+        try {
+            listener = ServerSocketChannel.open();
+            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            listener.bind(new InetSocketAddress(config.host(), config.port()), 1024);
+            listener.configureBlocking(false);
+            boundPort = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            closeQuietly(listener);
+            stopComponents();
+            throw e;
+        }
+        acceptor = selectors.acceptor(listener);
+    }
+
+    /** The bound port (useful when the configured port was 0). */
+    public synchronized int port() {
+        return boundPort;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Open connections, for tests and the drain. */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    /**
+     * Stops accepting (new connections are refused by the kernel), closes connections that have
+     * not sent a byte, waits up to the drain timeout for the others, cuts what remains, and
+     * stops the I/O threads. Idempotent.
+     */
+    public void stop() {
+        synchronized (this) {
+            if (stopping) {
+                awaitStopped();
+                return;
+            }
+            stopping = true;
+        }
+        closeQuietly(acceptor);
+        closeQuietly(listener);
+        for (ServerConnection c : connections) {
+            if (c.isIdle()) {
+                c.shutdown();
+            }
+        }
+        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+        awaitDrained(deadline);
+        for (ServerConnection c : connections) {
+            c.shutdown();
+        }
+        awaitDrained(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        stopComponents();
+        stopped.countDown();
+    }
+
+    /** Blocks until {@link #stop} has finished. */
+    public void awaitStopped() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void awaitDrained(long deadline) {
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void stopComponents() {
+        for (LifeCycle component : new LifeCycle[] {selectors, scheduler, threads}) {
+            if (component != null) {
+                try {
+                    component.stop();
+                } catch (Exception ignored) {
+                    // stopping: nothing else can be done about it
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    void opened(ServerConnection connection) {
+        connections.add(connection);
+        if (stopping) {
+            connection.shutdown();
+        }
+    }
+
+    void closed(ServerConnection connection, AccessRecord record) {
+        try {
+            config.accessLog().log(record);
+        } finally {
+            connections.remove(connection);
+        }
+    }
+
+    Executor executor() {
+        return threads;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    ByteBufferPool bufferPool() {
+        return bufferPool;
+    }
+
+    int inputBufferSize() {
+        return INPUT_BUFFER;
+    }
+
+    Responder responder() {
+        return responder;
+    }
+}

@@ -1,0 +1,492 @@
+package dev.halfway.io;
+
+import dev.halfway.http.ParseResult;
+import dev.halfway.http.RequestParser;
+import dev.halfway.http.Status;
+import dev.halfway.http.Version;
+import dev.halfway.log.AccessRecord;
+import dev.halfway.log.FinTiming;
+import dev.halfway.log.Linger;
+import dev.halfway.log.Outcome;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * One client connection: fill → parse → respond → staged close, on Jetty's EndPoint contract.
+ *
+ * <p>The client's end of input ({@code fill() == -1}) is an event, not an ending: RFC 9112 §9.6 says
+ * a half-close "does not delimit a request message, nor does it imply that the client is no longer
+ * interested in a response". So EOF after a complete request changes nothing but the log; EOF
+ * before it asks the parser what the request has become. Only a failed write means the client is
+ * gone. After EOF we never ask for fill interest again (it would fire at once, forever).
+ *
+ * <p>Output is shut only from the write callback, once every byte was flushed: Jetty closes an
+ * endpoint whose input is already shut as soon as its output is shut. When input is still open we
+ * linger (the staged close): discard input until the client's EOF, a timeout or a byte cap, so the
+ * kernel never answers unread bytes with an RST that would destroy the response's tail.
+ *
+ * <p>Every connection ends in {@link #onClose}, which writes its one access-log line.
+ */
+final class ServerConnection extends AbstractConnection {
+
+    enum Phase { HEAD, RESPONDING, LINGERING, CLOSED }
+
+    private final SendfileEndPoint endPoint;
+    private final Server server;
+    private final RequestParser parser;
+    private final long startMillis = System.currentTimeMillis();
+    private final long startNanos = System.nanoTime();
+    private final String remoteHost;
+    private final int remotePort;
+    private final String authority;
+    private final Callback writeCallback = new WriteCallback();
+    private volatile boolean sawBytes;
+
+    // Guarded by this.
+    private Phase phase = Phase.HEAD;
+    private boolean inputEnded;
+    private FinTiming fin = FinTiming.NONE;
+    private Outcome outcome;
+    private Outcome outcomeIfWritten;
+    private Linger linger = Linger.NONE;
+    private String reason;
+    private Status status;
+    private long owed = -1;
+    private long headLength;
+    private long discarded;
+    private Scheduler.Task headTimer;
+    private Scheduler.Task lingerTimer;
+    private FileChannel file;
+    private boolean logged;
+    private boolean closedByUs;
+
+    ServerConnection(SendfileEndPoint endPoint, Server server) {
+        super(endPoint, server.executor());
+        this.endPoint = endPoint;
+        this.server = server;
+        ServerConfig.Limits limits = server.config().limits();
+        this.parser = new RequestParser(limits.requestLine(), limits.headBytes(), limits.fields(), limits.body());
+        InetSocketAddress remote = (InetSocketAddress) endPoint.getRemoteSocketAddress();
+        this.remoteHost = remote == null ? "-" : remote.getAddress().getHostAddress();
+        this.remotePort = remote == null ? 0 : remote.getPort();
+        InetSocketAddress local = (InetSocketAddress) endPoint.getLocalSocketAddress();
+        String host = local == null ? "localhost" : local.getAddress().getHostAddress();
+        this.authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + (local == null ? "" : ":" + local.getPort());
+    }
+
+    @Override
+    public void onOpen() {
+        super.onOpen();
+        server.opened(this);
+        synchronized (this) {
+            headTimer = server.scheduler().schedule(this::onHeadTimeout,
+                    server.config().headTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        fillInterested();
+    }
+
+    @Override
+    public void onFillable() {
+        RetainableByteBuffer pooled = server.bufferPool().acquire(server.inputBufferSize(), true);
+        ByteBuffer buffer = pooled.getByteBuffer();
+        BufferUtil.clear(buffer);
+        try {
+            while (true) {
+                int n;
+                try {
+                    n = endPoint.fill(buffer);
+                } catch (IOException e) {
+                    n = -1; // a read error ends the input like EOF; a write will tell what it meant
+                }
+                if (n < 0) {
+                    onInputEnded();
+                    return;
+                }
+                if (n == 0) {
+                    if (isReading()) {
+                        fillInterested();
+                    }
+                    return;
+                }
+                if (!onBytes(buffer, n)) {
+                    return;
+                }
+                BufferUtil.clear(buffer);
+            }
+        } finally {
+            pooled.release();
+        }
+    }
+
+    private synchronized boolean isReading() {
+        return phase != Phase.CLOSED && !inputEnded;
+    }
+
+    /** Handles {@code n} new bytes; returns whether to keep reading. */
+    private boolean onBytes(ByteBuffer buffer, int n) {
+        sawBytes = true;
+        Phase now;
+        synchronized (this) {
+            now = phase;
+        }
+        switch (now) {
+            case HEAD -> {
+                ParseResult result = parser.parse(buffer);
+                if (result instanceof ParseResult.NeedMore || !startResponse()) {
+                    return true;
+                }
+                BufferUtil.clear(buffer); // bytes after the request are not ours to read: discard
+                readAheadForEndOfInput(buffer);
+                respondTo(result);
+                return isReading();
+            }
+            case RESPONDING -> {
+                return true; // discard: trailing bytes after the request
+            }
+            case LINGERING -> {
+                boolean overCap;
+                synchronized (this) {
+                    discarded += n;
+                    overCap = discarded > server.config().lingerBytes();
+                    if (overCap) {
+                        linger = Linger.BYTE_CAP;
+                    }
+                }
+                if (overCap) {
+                    closeEndPoint();
+                    return false;
+                }
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Before answering, reads (and discards) whatever already arrived, so that a FIN sent right
+     * behind the request is logged as {@code after-request}, the ordinary half-close.
+     */
+    private void readAheadForEndOfInput(ByteBuffer buffer) {
+        try {
+            while (true) {
+                int n = endPoint.fill(buffer);
+                BufferUtil.clear(buffer);
+                if (n < 0) {
+                    synchronized (this) {
+                        noteEndOfInput();
+                    }
+                    return;
+                }
+                if (n == 0) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            synchronized (this) {
+                noteEndOfInput();
+            }
+        }
+    }
+
+    /** The head phase ends exactly once: by a parse result, by EOF, or by the head timeout. */
+    private synchronized boolean startResponse() {
+        if (phase != Phase.HEAD) {
+            return false;
+        }
+        phase = Phase.RESPONDING;
+        if (headTimer != null) {
+            headTimer.cancel();
+        }
+        return true;
+    }
+
+    private void respondTo(ParseResult result) {
+        if (result instanceof ParseResult.Complete complete) {
+            Response response;
+            try {
+                response = server.responder().respond(complete.request(), authority);
+            } catch (RuntimeException e) {
+                send(Responder.error(Status.INTERNAL_SERVER_ERROR, Version.HTTP_1_0, false), Outcome.ERROR,
+                        "internal error while building the response");
+                return;
+            }
+            send(response, Outcome.COMPLETE, null);
+        } else if (result instanceof ParseResult.Failed failed) {
+            send(Responder.error(failed.status(), Version.HTTP_1_0, false), Outcome.BAD_REQUEST, failed.reason());
+        }
+    }
+
+    private void onInputEnded() {
+        Phase now;
+        synchronized (this) {
+            now = phase;
+            if (!noteEndOfInput()) {
+                return;
+            }
+        }
+        if (now == Phase.HEAD) {
+            ParseResult result = parser.endOfInput();
+            if (!startResponse()) {
+                return;
+            }
+            if (result instanceof ParseResult.Empty) {
+                synchronized (this) {
+                    outcome = Outcome.EMPTY;
+                }
+                closeEndPoint();
+            } else {
+                respondTo(result);
+            }
+        } else if (now == Phase.LINGERING) {
+            closeEndPoint();
+        }
+    }
+
+    /**
+     * Records the client's end of input, once, against the phase it arrived in; returns false if
+     * it was already recorded or the connection is closed.
+     */
+    private boolean noteEndOfInput() {
+        assert Thread.holdsLock(this);
+        if (inputEnded || phase == Phase.CLOSED) {
+            return false;
+        }
+        inputEnded = true;
+        switch (phase) {
+            case HEAD -> fin = FinTiming.BEFORE_HEAD;
+            case RESPONDING -> fin = endPoint.flushedBytes() == 0 ? FinTiming.AFTER_REQUEST : FinTiming.DURING_RESPONSE;
+            case LINGERING -> {
+                fin = FinTiming.AFTER_RESPONSE;
+                linger = Linger.CLIENT_EOF;
+            }
+            default -> { }
+        }
+        return true;
+    }
+
+    private void onHeadTimeout() {
+        if (startResponse()) {
+            send(Responder.error(Status.REQUEST_TIMEOUT, Version.HTTP_1_0, false), Outcome.TIMEOUT,
+                    "request head did not arrive in time");
+        }
+    }
+
+    /** Writes the whole response; {@code ifWritten} is the outcome once every byte is flushed. */
+    private void send(Response response, Outcome ifWritten, String why) {
+        FileChannel source = null;
+        if (response.file() != null) {
+            try {
+                source = FileChannel.open(response.file(), StandardOpenOption.READ);
+            } catch (IOException e) {
+                send(Responder.error(Status.INTERNAL_SERVER_ERROR, Version.HTTP_1_0, false), Outcome.ERROR,
+                        "file could not be opened");
+                return;
+            }
+        }
+        synchronized (this) {
+            status = response.status();
+            owed = response.owed();
+            headLength = response.head().length;
+            outcomeIfWritten = ifWritten;
+            reason = why;
+            file = source;
+        }
+        ByteBuffer head = ByteBuffer.wrap(response.head());
+        if (source != null) {
+            endPoint.write(writeCallback, head, source, 0, response.owed());
+        } else if (response.bytes() != null) {
+            endPoint.write(writeCallback, head, ByteBuffer.wrap(response.bytes()));
+        } else {
+            endPoint.write(writeCallback, head);
+        }
+    }
+
+    /** Every byte is in the kernel: send our FIN, then linger unless the client's input already ended. */
+    private void onWritten() {
+        closeFile();
+        boolean lingering;
+        synchronized (this) {
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            if (outcome == null) {
+                outcome = outcomeIfWritten;
+            }
+            phase = Phase.LINGERING;
+            lingering = !inputEnded;
+            if (lingering) {
+                lingerTimer = server.scheduler().schedule(this::onLingerTimeout,
+                        server.config().linger().toMillis(), TimeUnit.MILLISECONDS);
+            } else {
+                linger = Linger.CLIENT_EOF;
+            }
+        }
+        endPoint.shutdownOutput(); // with input already shut, Jetty closes the endpoint here
+        if (!lingering) {
+            closeEndPoint();
+        }
+    }
+
+    private void onWriteFailed(Throwable failure) {
+        closeFile();
+        synchronized (this) {
+            if (outcome == null) {
+                if (failure instanceof EofException) {
+                    outcome = Outcome.RESET;
+                    reason = "client closed or reset the connection";
+                } else {
+                    outcome = Outcome.ERROR;
+                    reason = "response could not be sent";
+                }
+            }
+        }
+        closeEndPoint();
+    }
+
+    private void onLingerTimeout() {
+        synchronized (this) {
+            if (phase != Phase.LINGERING) {
+                return;
+            }
+            linger = Linger.TIMEOUT;
+        }
+        closeEndPoint();
+    }
+
+    /**
+     * No read or write progress for the write timeout. In the head phase the head timeout
+     * answers 408; otherwise the client stopped reading and is dropped. We close it ourselves,
+     * so Jetty need not fail the pending operations.
+     */
+    @Override
+    public boolean onIdleExpired(TimeoutException timeout) {
+        Phase now;
+        synchronized (this) {
+            now = phase;
+            if (now == Phase.RESPONDING && outcome == null) {
+                outcome = Outcome.TIMEOUT;
+                reason = "client stopped reading";
+            } else if (now == Phase.LINGERING) {
+                linger = Linger.TIMEOUT;
+            }
+        }
+        if (now == Phase.HEAD) {
+            onHeadTimeout();
+        } else {
+            closeEndPoint();
+        }
+        return false;
+    }
+
+    /** Fill interest fails only when the endpoint closes; {@link #onClose} accounts for it. */
+    @Override
+    public void onFillInterestedFailed(Throwable cause) {
+    }
+
+    /** A stop that cannot wait any longer: cut the connection and say so in the log. */
+    void shutdown() {
+        synchronized (this) {
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            if (outcome == null) {
+                outcome = Outcome.SHUTDOWN;
+                reason = "server stopped";
+            }
+        }
+        closeEndPoint();
+    }
+
+    /** True when nothing has been asked of us yet: a stop may close it at once. */
+    synchronized boolean isIdle() {
+        return phase == Phase.HEAD && !sawBytes;
+    }
+
+    @Override
+    public void onClose(Throwable cause) {
+        super.onClose(cause);
+        AccessRecord record;
+        synchronized (this) {
+            if (logged) {
+                return;
+            }
+            logged = true;
+            if (phase == Phase.LINGERING && !closedByUs) {
+                // Our output was shut, so Jetty closes the endpoint inside the fill that sees the
+                // client's EOF, possibly before onInputEnded runs; no other path closes it unasked.
+                noteEndOfInput();
+            }
+            phase = Phase.CLOSED;
+            if (headTimer != null) {
+                headTimer.cancel();
+            }
+            if (lingerTimer != null) {
+                lingerTimer.cancel();
+            }
+            Outcome ended = outcome;
+            if (ended == null) {
+                ended = Outcome.ERROR;
+                reason = "connection closed unexpectedly";
+            }
+            long flushed = endPoint.flushedBytes();
+            record = new AccessRecord(remoteHost, remotePort, startMillis, parser.requestLine(),
+                    status == null ? 0 : status.code(), Math.max(0, flushed - headLength), owed,
+                    Math.min(flushed, headLength), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
+                    fin, ended, linger, reason);
+        }
+        closeFile();
+        server.closed(this, record);
+    }
+
+    private void closeEndPoint() {
+        synchronized (this) {
+            closedByUs = true;
+        }
+        endPoint.close();
+    }
+
+    private void closeFile() {
+        FileChannel f;
+        synchronized (this) {
+            f = file;
+            file = null;
+        }
+        if (f != null) {
+            try {
+                f.close();
+            } catch (IOException ignored) {
+                // nothing was written through it
+            }
+        }
+    }
+
+    private final class WriteCallback implements Callback {
+        @Override
+        public void succeeded() {
+            onWritten();
+        }
+
+        @Override
+        public void failed(Throwable x) {
+            onWriteFailed(x);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.NON_BLOCKING;
+        }
+    }
+}

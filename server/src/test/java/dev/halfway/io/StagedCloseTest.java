@@ -1,0 +1,111 @@
+package dev.halfway.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.halfway.log.AccessRecord;
+import dev.halfway.log.Linger;
+import dev.halfway.log.Outcome;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * RFC 9112 §9.6 staged close: after the response, our FIN, then read and discard until the
+ * client's EOF, a timeout or a byte cap. Unread input must never turn into an RST that destroys
+ * the response's tail.
+ */
+class StagedCloseTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aLargeResponseFollowedByUnreadTrailingBytesArrivesWholeWithFin() throws Exception {
+        Path root = Fixtures.root(dir);
+        try (TestServer server = new TestServer(root)) {
+            RawClient.Reply reply;
+            try (RawClient c = new RawClient(server.port())) {
+                c.socket.setReceiveBufferSize(64 * 1024);
+                byte[] trailing = new byte[256 * 1024];
+                Arrays.fill(trailing, (byte) 'z');
+                c.send("GET /big.bin HTTP/1.0\r\n\r\n").send(trailing);
+                reply = c.read(Long.MAX_VALUE, 32 * 1024, 0);
+            }
+            assertEquals(RawClient.End.FIN, reply.end(), "the tail of the response must not be lost to an RST");
+            assertArrayEquals(Fixtures.big(root), reply.body());
+            assertEquals(Outcome.COMPLETE, server.nextRecord().outcome());
+        }
+    }
+
+    @Test
+    void aRefusedRequestWhoseBodyKeepsComingStillGetsItsWholeAnswer() throws Exception {
+        Path root = Fixtures.root(dir);
+        try (TestServer server = new TestServer(root, c -> new ServerConfig(c.host(), c.port(), c.root(), c.listing(),
+                c.headTimeout(), c.writeTimeout(), Duration.ofSeconds(5), c.lingerBytes(), c.drainTimeout(),
+                new ServerConfig.Limits(8192, 16384, 100, 64 * 1024), c.accessLog()))) {
+            RawClient.Reply reply;
+            try (RawClient c = new RawClient(server.port())) {
+                int bodyLength = 512 * 1024;
+                c.send("POST /upload HTTP/1.0\r\nContent-Length: " + bodyLength + "\r\n\r\n");
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                    try {
+                        c.send(new byte[bodyLength]);
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                reply = c.readAll();
+                writer.get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(413, reply.status());
+            assertEquals(RawClient.End.FIN, reply.end());
+            AccessRecord r = server.nextRecord();
+            assertEquals(Outcome.BAD_REQUEST, r.outcome());
+            assertEquals(Linger.CLIENT_EOF, r.linger(), "the body was drained until the client closed");
+        }
+    }
+
+    @Test
+    void aClientThatKeepsItsSideOpenIsClosedAfterTheLingerTimeout() throws Exception {
+        try (TestServer server = new TestServer(Fixtures.root(dir),
+                c -> TestServer.with(c, c.headTimeout(), c.writeTimeout(), Duration.ofMillis(300), c.lingerBytes()))) {
+            try (RawClient c = new RawClient(server.port())) {
+                RawClient.Reply reply = c.send("GET /small.txt HTTP/1.0\r\n\r\n").readAll();
+                assertEquals(RawClient.End.FIN, reply.end());
+                assertEquals(200, reply.status());
+                AccessRecord r = server.nextRecord(); // logged while the client still holds its side open
+                assertEquals(Linger.TIMEOUT, r.linger());
+                assertEquals(Outcome.COMPLETE, r.outcome());
+                assertTrue(r.durationMillis() >= 300, "lingered " + r.durationMillis() + " ms");
+            }
+        }
+    }
+
+    @Test
+    void aClientThatKeepsSendingAfterTheResponseIsCutAtTheByteCap() throws Exception {
+        try (TestServer server = new TestServer(Fixtures.root(dir),
+                c -> TestServer.with(c, c.headTimeout(), c.writeTimeout(), Duration.ofSeconds(10), 64 * 1024))) {
+            try (RawClient c = new RawClient(server.port())) {
+                RawClient.Reply reply = c.send("GET /small.txt HTTP/1.0\r\n\r\n").readAll();
+                assertEquals(200, reply.status());
+                try {
+                    for (int i = 0; i < 64; i++) {
+                        c.send(new byte[16 * 1024]);
+                    }
+                } catch (IOException expected) {
+                    // the server closed after the cap; our writes then meet its RST
+                }
+                AccessRecord r = server.nextRecord();
+                assertEquals(Linger.BYTE_CAP, r.linger());
+                assertEquals(Outcome.COMPLETE, r.outcome());
+                assertTrue(r.durationMillis() < 10_000, "cut by the cap, not the linger timeout");
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.halfway.io;
+
+import dev.halfway.file.DocumentRoot;
+import dev.halfway.log.AccessRecord;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A halfway server on a free loopback port, serving {@code root}, whose access log goes to a
+ * queue the test can wait on. Close it to stop the server.
+ */
+final class TestServer implements AutoCloseable {
+    final Server server;
+    private final BlockingQueue<AccessRecord> log = new LinkedBlockingQueue<>();
+
+    TestServer(Path root) throws IOException {
+        this(root, c -> c);
+    }
+
+    TestServer(Path root, UnaryOperator<ServerConfig> adjust) throws IOException {
+        ServerConfig base = new ServerConfig("127.0.0.1", 0, new DocumentRoot(root, false), true,
+                Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(2), 1024 * 1024,
+                Duration.ofSeconds(5), ServerConfig.Limits.DEFAULTS, log::add);
+        server = new Server(adjust.apply(base));
+        server.start();
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    /** The next access-log record, waiting up to 10 s for it. */
+    AccessRecord nextRecord() throws InterruptedException {
+        AccessRecord r = log.poll(10, TimeUnit.SECONDS);
+        if (r == null) {
+            throw new AssertionError("no access-log line within 10 s");
+        }
+        return r;
+    }
+
+    /** Exactly {@code n} records (waiting for each), and then no more within a short grace period. */
+    List<AccessRecord> records(int n) throws InterruptedException {
+        List<AccessRecord> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(nextRecord());
+        }
+        AccessRecord extra = log.poll(200, TimeUnit.MILLISECONDS);
+        if (extra != null) {
+            throw new AssertionError("more access-log lines than connections: " + extra);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    static ServerConfig with(ServerConfig c, Duration headTimeout, Duration writeTimeout, Duration linger, long lingerBytes) {
+        return new ServerConfig(c.host(), c.port(), c.root(), c.listing(), headTimeout, writeTimeout, linger, lingerBytes,
+                c.drainTimeout(), c.limits(), c.accessLog());
+    }
+}
