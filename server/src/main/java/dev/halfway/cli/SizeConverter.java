@@ -17,11 +17,16 @@ final class SizeConverter implements ITypeConverter<Long> {
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "" : m.group(2).substring(0, 1).toUpperCase();
-        return switch (unit) {
-            case "K" -> n << 10;
-            case "M" -> n << 20;
-            case "G" -> n << 30;
-            default -> n;
+        long scale = switch (unit) {
+            case "K" -> 1L << 10;
+            case "M" -> 1L << 20;
+            case "G" -> 1L << 30;
+            default -> 1;
         };
+        try {
+            return Math.multiplyExact(n, scale);
+        } catch (ArithmeticException e) {
+            throw new TypeConversionException("'" + value + "' is too large");
+        }
     }
 }

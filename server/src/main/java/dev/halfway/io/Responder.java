@@ -48,7 +48,7 @@ public final class Responder {
                         .field("Location", "http://" + authority + r.location())
                         .field("Content-Length", 0).encode();
                 return version == Version.HTTP_0_9
-                        ? error(Status.NOT_FOUND, version, false) // a Simple-Response cannot redirect
+                        ? error(Status.NOT_FOUND, version, false, "a Simple-Response cannot redirect")
                         : Response.headOnly(Status.MOVED_PERMANENTLY, h);
             }
             if (resolution instanceof Resolution.Directory d) {
@@ -74,15 +74,18 @@ public final class Responder {
             byte[] encoded = version == Version.HTTP_0_9 ? new byte[0] : h.encode();
             return head ? Response.headOnly(Status.OK, encoded) : Response.ofFile(Status.OK, encoded, f.path(), f.size());
         } catch (HttpError e) {
-            return error(e.status(), version, request.method() == Method.HEAD);
+            return error(e.status(), version, request.method() == Method.HEAD, e.reason());
         }
     }
 
-    /** The response for an error status: a fixed page, never a reflection of the request. */
-    public static Response error(Status status, Version version, boolean headRequest) {
+    /**
+     * The response for an error status: a fixed page, never a reflection of the request.
+     * {@code reason} is fixed text for the access log.
+     */
+    public static Response error(Status status, Version version, boolean headRequest, String reason) {
         byte[] page = ErrorPage.body(status);
         if (version == Version.HTTP_0_9) {
-            return Response.ofBytes(status, new byte[0], page); // RFC 1945 §6: a Simple-Response is the body alone
+            return Response.ofBytes(status, new byte[0], page).because(reason); // RFC 1945 §6: a Simple-Response is the body alone
         }
         ResponseHead h = new ResponseHead(status)
                 .field("Content-Type", ErrorPage.CONTENT_TYPE)
@@ -90,7 +93,7 @@ public final class Responder {
         if (status == Status.METHOD_NOT_ALLOWED) {
             h.field("Allow", Method.ALLOW);
         }
-        return bytes(version, headRequest, h, page);
+        return bytes(version, headRequest, h, page).because(reason);
     }
 
     private static Response bytes(Version version, boolean headRequest, ResponseHead h, byte[] body) {

@@ -12,18 +12,24 @@ import java.nio.file.Path;
  * @param bytes  an in-memory body, or null
  * @param file   a file body, or null
  * @param owed   body bytes this response promises to send
+ * @param reason why an error response was chosen (fixed text, for the log), or null
  */
-public record Response(Status status, byte[] head, byte[] bytes, Path file, long owed) {
+public record Response(Status status, byte[] head, byte[] bytes, Path file, long owed, String reason) {
 
     public static Response ofBytes(Status status, byte[] head, byte[] body) {
-        return new Response(status, head, body, null, body.length);
+        return new Response(status, head, body, null, body.length, null);
     }
 
     public static Response ofFile(Status status, byte[] head, Path file, long size) {
-        return new Response(status, head, null, file, size);
+        return new Response(status, head, null, file, size, null);
+    }
+
+    /** The same response, remembering why it was chosen. */
+    public Response because(String why) {
+        return new Response(status, head, bytes, file, owed, why);
     }
 
     public static Response headOnly(Status status, byte[] head) {
-        return new Response(status, head, null, null, 0);
+        return new Response(status, head, null, null, 0, null);
     }
 }

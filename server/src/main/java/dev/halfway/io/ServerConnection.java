@@ -181,7 +181,7 @@ final class ServerConnection extends AbstractConnection {
      */
     private void readAheadForEndOfInput(ByteBuffer buffer) {
         try {
-            while (true) {
+            for (int reads = 0; reads < 8; reads++) { // bounded: a flood of trailing bytes must not delay the answer
                 int n = endPoint.fill(buffer);
                 BufferUtil.clear(buffer);
                 if (n < 0) {
@@ -219,13 +219,16 @@ final class ServerConnection extends AbstractConnection {
             try {
                 response = server.responder().respond(complete.request(), authority);
             } catch (RuntimeException e) {
-                send(Responder.error(Status.INTERNAL_SERVER_ERROR, Version.HTTP_1_0, false), Outcome.ERROR,
-                        "internal error while building the response");
+                String why = "internal error while building the response";
+                send(Responder.error(Status.INTERNAL_SERVER_ERROR, Version.HTTP_1_0, false, why), Outcome.ERROR, why);
                 return;
             }
-            send(response, Outcome.COMPLETE, null);
+            // A 400 here is a malformed target (a bad escape, %00): the request was refused, not served.
+            Outcome ifWritten = response.status() == Status.BAD_REQUEST ? Outcome.BAD_REQUEST : Outcome.COMPLETE;
+            send(response, ifWritten, response.reason());
         } else if (result instanceof ParseResult.Failed failed) {
-            send(Responder.error(failed.status(), Version.HTTP_1_0, false), Outcome.BAD_REQUEST, failed.reason());
+            send(Responder.error(failed.status(), Version.HTTP_1_0, false, failed.reason()), Outcome.BAD_REQUEST,
+                    failed.reason());
         }
     }
 
@@ -279,8 +282,8 @@ final class ServerConnection extends AbstractConnection {
 
     private void onHeadTimeout() {
         if (startResponse()) {
-            send(Responder.error(Status.REQUEST_TIMEOUT, Version.HTTP_1_0, false), Outcome.TIMEOUT,
-                    "request head did not arrive in time");
+            String why = "request head did not arrive in time";
+            send(Responder.error(Status.REQUEST_TIMEOUT, Version.HTTP_1_0, false, why), Outcome.TIMEOUT, why);
         }
     }
 
@@ -291,8 +294,8 @@ final class ServerConnection extends AbstractConnection {
             try {
                 source = FileChannel.open(response.file(), StandardOpenOption.READ);
             } catch (IOException e) {
-                send(Responder.error(Status.INTERNAL_SERVER_ERROR, Version.HTTP_1_0, false), Outcome.ERROR,
-                        "file could not be opened");
+                String failure = "file could not be opened";
+                send(Responder.error(Status.INTERNAL_SERVER_ERROR, Version.HTTP_1_0, false, failure), Outcome.ERROR, failure);
                 return;
             }
         }

@@ -1,0 +1,226 @@
+package dev.halfway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.halfway.http.Product;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The command line, for arguments that make {@link Main#run} return: help, version, and every way
+ * of being refused. Each run is bounded so that a refusal that starts serving fails instead of hanging.
+ */
+class MainTest {
+
+    @TempDir
+    Path root;
+
+    record Run(int exit, String out, String err) {
+        String describe() {
+            return "exit " + exit + "\n--- out:\n" + out + "\n--- err:\n" + err;
+        }
+    }
+
+    static Run run(String... args) {
+        return assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int exit;
+            try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                exit = Main.run(args, o, e);
+            }
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }, () -> "Main.run did not return for " + List.of(args) + " (is it serving?)");
+    }
+
+    /** A refusal: its exit code, and one clear "halfway-server:" line first on stderr, no stack trace. */
+    static void assertRefused(Run r, int exit, String mentions) {
+        assertEquals(exit, r.exit(), r::describe);
+        String first = r.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("halfway-server: "), r::describe);
+        assertTrue(first.contains(mentions), () -> "first line should mention '" + mentions + "':\n" + r.describe());
+        assertFalse(r.err().contains("Exception"), r::describe);
+        assertFalse(r.err().contains("\tat "), r::describe);
+        assertFalse(r.out().contains("serving"), r::describe);
+    }
+
+    @Test
+    void help() {
+        Run r = run("--help");
+        assertEquals(0, r.exit(), r::describe);
+        assertTrue(r.out().contains("Usage: halfway-server"), r::describe);
+        for (String option : List.of("--port", "--root", "--access-log", "--linger", "--follow-symlinks", "--no-listing")) {
+            assertTrue(r.out().contains(option), () -> option + " in usage:\n" + r.describe());
+        }
+        assertEquals("", r.err(), r::describe);
+    }
+
+    @Test
+    void version() {
+        Run r = run("--version");
+        assertEquals(0, r.exit(), r::describe);
+        assertTrue(r.out().startsWith("halfway/"), r::describe);
+        assertTrue(r.out().contains(Product.TOKEN), r::describe);
+        assertEquals("", r.err(), r::describe);
+    }
+
+    @Test
+    void unknownOption() {
+        Run r = run("--bogus");
+        assertRefused(r, 2, "--bogus");
+    }
+
+    record Bad(String name, List<String> args, String mentions) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** Bad options; rows that would otherwise be valid get a real root so only the named option is wrong. */
+    static Stream<Bad> badOptions() {
+        return Stream.of(
+                new Bad("port above 65535", List.of("--port", "70000"), "--port"),
+                new Bad("negative port", List.of("--port", "-1"), "--port"),
+                new Bad("port not a number", List.of("--port", "abc"), "abc"),
+                new Bad("unknown access-log format", List.of("--access-log", "xml"), "--access-log"),
+                new Bad("linger with an unknown unit", List.of("--linger", "2x"), "2x"),
+                new Bad("negative head timeout", List.of("--head-timeout", "-1s"), "-1s"),
+                new Bad("size with an unknown unit", List.of("--linger-bytes", "1KB"), "1KB"),
+                new Bad("request line above the head limit", List.of("--max-request-line", "32KiB"), "--max-request-line"),
+                new Bad("request line below 16 bytes", List.of("--max-request-line", "8"), "--max-request-line"),
+                new Bad("option without its value", List.of("--port"), "--port"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badOptions")
+    void badOptionIsAUsageError(Bad bad) {
+        List<String> args = new ArrayList<>(List.of("--root", root.toString()));
+        args.addAll(bad.args());
+        assertRefused(run(args.toArray(String[]::new)), 2, bad.mentions());
+    }
+
+    @Test
+    void missingRoot() {
+        Run r = run("--root", "/no/such/dir", "--port", "0");
+        assertRefused(r, 2, "/no/such/dir");
+        assertTrue(r.err().contains("root"), r::describe);
+    }
+
+    @Test
+    void rootThatIsAFile() throws Exception {
+        Path file = java.nio.file.Files.writeString(root.resolve("file.txt"), "x");
+        Run r = run("--root", file.toString(), "--port", "0");
+        assertRefused(r, 2, "root");
+    }
+
+    @Test
+    void portInUse() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Run r = run("--root", root.toString(), "--host", "127.0.0.1", "--port", Integer.toString(taken.getLocalPort()));
+            assertRefused(r, 1, "cannot listen");
+            assertTrue(r.err().contains(Integer.toString(taken.getLocalPort())), r::describe);
+        }
+    }
+
+    // ---------------------------------------------------------------- converters
+
+    record Conversion<T>(String input, T expected) {
+        @Override
+        public String toString() {
+            return "'" + input + "' -> " + (expected == null ? "refused" : expected);
+        }
+    }
+
+    static Stream<Conversion<Duration>> durations() {
+        return Stream.of(
+                new Conversion<>("500ms", Duration.ofMillis(500)),
+                new Conversion<>("2s", Duration.ofSeconds(2)),
+                new Conversion<>("1m", Duration.ofMinutes(1)),
+                new Conversion<>("7", Duration.ofSeconds(7)),
+                new Conversion<>("0", Duration.ZERO),
+                new Conversion<>(" 3s ", Duration.ofSeconds(3)),
+                new Conversion<>("999999999ms", Duration.ofMillis(999_999_999)),
+                new Conversion<Duration>("2x", null),
+                new Conversion<Duration>("", null),
+                new Conversion<Duration>("-1s", null),
+                new Conversion<Duration>("1.5s", null),
+                new Conversion<Duration>("1h", null),
+                new Conversion<Duration>("ms", null),
+                new Conversion<Duration>("2 s", null),
+                new Conversion<Duration>("1S", null),
+                new Conversion<Duration>("1234567890", null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("durations")
+    void durationConverter(Conversion<Duration> row) {
+        DurationConverter c = new DurationConverter();
+        if (row.expected() == null) {
+            TypeConversionException e = assertThrows(TypeConversionException.class, () -> c.convert(row.input()));
+            assertTrue(e.getMessage().contains(row.input()), e.getMessage());
+        } else {
+            assertEquals(row.expected(), c.convert(row.input()));
+        }
+    }
+
+    static Stream<Conversion<Long>> sizes() {
+        return Stream.of(
+                new Conversion<>("8192", 8192L),
+                new Conversion<>("0", 0L),
+                new Conversion<>("8KiB", 8192L),
+                new Conversion<>("1MiB", 1L << 20),
+                new Conversion<>("2GiB", 2L << 30),
+                new Conversion<>("4k", 4096L),
+                new Conversion<>("4K", 4096L),
+                new Conversion<>("2m", 2L << 20),
+                new Conversion<>("3G", 3L << 30),
+                new Conversion<>("8 KiB", 8192L),
+                new Conversion<>(" 16KiB ", 16384L),
+                new Conversion<>("999999999999", 999_999_999_999L),
+                new Conversion<>("999999999999M", 999_999_999_999L << 20),
+                new Conversion<Long>("1KB", null),
+                new Conversion<Long>("1kib", null),
+                new Conversion<Long>("1TiB", null),
+                new Conversion<Long>("1.5M", null),
+                new Conversion<Long>("-1", null),
+                new Conversion<Long>("", null),
+                new Conversion<Long>("KiB", null),
+                new Conversion<Long>("1234567890123", null),
+                // larger than a long: must be refused, not wrapped around
+                new Conversion<Long>("8589934592G", null),
+                new Conversion<Long>("17179869184G", null),
+                new Conversion<Long>("999999999999G", null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sizes")
+    void sizeConverter(Conversion<Long> row) {
+        SizeConverter c = new SizeConverter();
+        if (row.expected() == null) {
+            TypeConversionException e = assertThrows(TypeConversionException.class, () -> c.convert(row.input()),
+                    () -> "'" + row.input() + "' should be refused");
+            assertTrue(e.getMessage().contains(row.input()), e.getMessage());
+        } else {
+            assertEquals(row.expected(), c.convert(row.input()));
+        }
+    }
+}
