@@ -1,11 +1,48 @@
 package dev.halfway.client;
 
-/** Placeholder until the client-tools issue: prints what is coming and exits 2. */
-public final class ClientMain {
-    private ClientMain() {}
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar halfway-client.jar COMMAND}: the half-closing client and the regression runner. */
+@Command(name = "halfway-client", mixinStandardHelpOptions = true, versionProvider = ClientVersion.class,
+        description = "Clients that half-close, to see and check what HTTP servers do with them.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class ClientMain implements java.util.concurrent.Callable<Integer> {
+    private final PrintStream err;
+
+    ClientMain(PrintStream err) {
+        this.err = err;
+    }
 
     public static void main(String[] args) {
-        System.err.println("halfway-client: not built yet (see the client-tools issue)");
-        System.exit(2);
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs a command line; returns its exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine(new ClientMain(err));
+        cli.addSubcommand("send", new SendCommand(out, err));
+        cli.addSubcommand("regress", new RegressCommand(out, err));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        cli.setParameterExceptionHandler((e, a) -> {
+            String name = e.getCommandLine().getCommandName();
+            err.println(name + ": " + e.getMessage());
+            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            return Verdict.USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, c, p) -> {
+            err.println(c.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        err.println("halfway-client: say which command: send or regress (try --help)");
+        return Verdict.USAGE;
     }
 }

@@ -1,0 +1,206 @@
+package dev.halfway.client;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code halfway-client send}: one request, then what you choose to do with the write side,
+ * then the response on stdout (like {@code curl -i}) and a one-line report on stderr.
+ */
+@Command(name = "send", mixinStandardHelpOptions = true, versionProvider = ClientVersion.class, sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {"Send one HTTP request, half-close (by default), and read the whole response.",
+                "The response goes to stdout as received (head and body, like curl -i); a one-line report goes to stderr."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:a complete response ended by the server's FIN (or --close/--reset done)",
+                "2:bad arguments", "3:no response: the stream ended before any byte",
+                "4:truncated: fewer body bytes than Content-Length, or an unfinished head",
+                "5:reset: the connection was reset (RST)", "6:timeout", "7:could not connect"})
+final class SendCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "URL", description = "http://host[:port]/path (not with --raw)")
+    String url;
+
+    @Option(names = "--raw", paramLabel = "FILE|-", description = "Send the bytes of FILE (or stdin) exactly as they are.")
+    String raw;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "HOST:PORT", description = "With --raw: where to send them.")
+    String rawTarget;
+
+    @Option(names = "-X", paramLabel = "METHOD", defaultValue = "GET", description = "Request method (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "-H", paramLabel = "'Name: value'", description = "Add a header field (repeatable).")
+    List<String> fields = new ArrayList<>();
+
+    @Option(names = "--data", paramLabel = "@FILE|-|TEXT", description = "Send a body (with Content-Length): @FILE, - for stdin, or the text itself.")
+    String data;
+
+    @Option(names = "--http1.1", description = "Send an HTTP/1.1 request (with Connection: close) instead of HTTP/1.0.")
+    boolean http11;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nAfter sending (default --shut-wr):%n")
+    After after = new After();
+
+    static final class After {
+        @Option(names = "--shut-wr", description = "shutdown(SHUT_WR) right after the request: our FIN; keep reading.")
+        boolean shutWr;
+
+        @Option(names = "--shut-wr-after", paramLabel = "MS", description = "Half-close MS milliseconds after the request.")
+        Long shutWrAfter;
+
+        @Option(names = "--no-shut", description = "Keep the write side open, like curl.")
+        boolean noShut;
+
+        @Option(names = "--close", description = "Close fully right after sending: a client that is gone.")
+        boolean close;
+
+        @Option(names = "--reset", description = "SO_LINGER 0 and close right after sending: an RST.")
+        boolean reset;
+    }
+
+    @Option(names = "--read-delay", paramLabel = "MS", defaultValue = "0", description = "Wait before the first read.")
+    long readDelay;
+
+    @Option(names = "--read-rate", paramLabel = "BYTES/s", defaultValue = "0", description = "Read no faster than this (0: as fast as possible).")
+    long readRate;
+
+    @Option(names = "--rcvbuf", paramLabel = "BYTES", defaultValue = "0", description = "Socket receive buffer size (0: system default).")
+    int receiveBuffer;
+
+    @Option(names = "--timeout", paramLabel = "MS", defaultValue = "30000", description = "Give up after this long in all (default: ${DEFAULT-VALUE}).")
+    long timeoutMillis;
+
+    @Option(names = "-o", paramLabel = "FILE", description = "Write the body only to FILE.")
+    Path output;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    SendCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        Plan plan;
+        try {
+            plan = plan();
+        } catch (IllegalArgumentException e) {
+            err.println("halfway-client send: " + e.getMessage());
+            return Verdict.USAGE;
+        }
+        Exchange.Result result;
+        try (OutputStream bodyFile = output == null ? null : Files.newOutputStream(output)) {
+            OutputStream stdout = new BufferedOutputStream(out, 64 * 1024);
+            ResponseMeter.Sink sink = new ResponseMeter.Sink() {
+                @Override
+                public void head(byte[] bytes, int offset, int length) {
+                    if (bodyFile == null) {
+                        write(stdout, bytes, offset, length);
+                    }
+                }
+
+                @Override
+                public void body(byte[] bytes, int offset, int length) {
+                    write(bodyFile == null ? stdout : bodyFile, bytes, offset, length);
+                }
+            };
+            result = Exchange.run(plan, sink);
+            stdout.flush();
+        }
+        Report report = Report.of(result);
+        err.println(json ? report.json() : report.text());
+        return report.exit();
+    }
+
+    private static void write(OutputStream to, byte[] bytes, int offset, int length) {
+        try {
+            to.write(bytes, offset, length);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Plan plan() throws IOException {
+        String host;
+        int port;
+        byte[] request;
+        if (raw != null) {
+            String where = rawTarget != null ? rawTarget : url;
+            if (where == null || (rawTarget != null && url != null)) {
+                throw new IllegalArgumentException("--raw takes FILE|- and HOST:PORT");
+            }
+            int colon = where.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("expected HOST:PORT, not '" + where + "'");
+            }
+            host = where.substring(0, colon).replace("[", "").replace("]", "");
+            port = port(where.substring(colon + 1));
+            request = raw.equals("-") ? System.in.readAllBytes() : readFile(Path.of(raw));
+        } else {
+            if (url == null || rawTarget != null) {
+                throw new IllegalArgumentException("give one URL (or --raw FILE HOST:PORT)");
+            }
+            byte[] body = data == null ? null : body(data);
+            RequestText.Target t = RequestText.build(url, method, fields, body, http11);
+            host = t.host();
+            port = t.port();
+            request = t.bytes();
+        }
+        AfterSend mode = after.noShut ? AfterSend.NO_SHUT : after.close ? AfterSend.CLOSE : after.reset ? AfterSend.RESET : AfterSend.SHUT_WR;
+        long shutAfter = after.shutWrAfter == null ? 0 : after.shutWrAfter;
+        if (shutAfter < 0 || readDelay < 0 || readRate < 0 || receiveBuffer < 0 || timeoutMillis <= 0) {
+            throw new IllegalArgumentException("times, rates and sizes must not be negative, and --timeout must be positive");
+        }
+        return new Plan(host, port, List.of(Piece.of(request)), mode, shutAfter,
+                new ReadPolicy(readDelay, readRate, -1, -1, receiveBuffer), Duration.ofMillis(timeoutMillis));
+    }
+
+    private static byte[] body(String data) throws IOException {
+        if (data.equals("-")) {
+            return System.in.readAllBytes();
+        }
+        if (data.startsWith("@")) {
+            return readFile(Path.of(data.substring(1)));
+        }
+        return data.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static byte[] readFile(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static int port(String text) {
+        try {
+            int p = Integer.parseInt(text);
+            if (p < 1 || p > 65535) {
+                throw new NumberFormatException();
+            }
+            return p;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a port: " + text);
+        }
+    }
+}
