@@ -45,6 +45,11 @@ final class TestServer implements AutoCloseable {
         return r;
     }
 
+    /** The next record if one arrives within a second, else null. */
+    AccessRecord pollRecord() throws InterruptedException {
+        return log.poll(1, TimeUnit.SECONDS);
+    }
+
     /** Exactly {@code n} records (waiting for each), and then no more within a short grace period. */
     List<AccessRecord> records(int n) throws InterruptedException {
         List<AccessRecord> out = new ArrayList<>();
