@@ -104,8 +104,7 @@ public final class Main implements Callable<Integer> {
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler((e, a) -> {
-            err.println("halfway-server: " + e.getMessage());
-            err.println("Try 'halfway-server --help' for more information.");
+            err.println("halfway-server: " + e.getMessage() + " (see --help)");
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((e, c, p) -> {
@@ -156,6 +155,11 @@ public final class Main implements Callable<Integer> {
         if (maxRequestLine < 16 || maxRequestLine > maxHead || maxHead > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("--max-request-line must be at least 16 and at most --max-head");
         }
+        for (Duration d : new Duration[] {headTimeout, writeTimeout, drainTimeout}) {
+            if (d.isZero()) {
+                throw new IllegalArgumentException("--head-timeout, --write-timeout and --drain-timeout must be more than 0");
+            }
+        }
         if (maxFields < 0 || maxBody < 0) {
             throw new IllegalArgumentException("--max-fields and --max-body must not be negative");
         }
@@ -163,7 +167,7 @@ public final class Main implements Callable<Integer> {
         try {
             documentRoot = new DocumentRoot(root, followSymlinks);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("document root: " + e.getMessage());
+            throw new IllegalArgumentException(e.getMessage());
         }
         return new ServerConfig(host, port, documentRoot, !noListing, headTimeout, writeTimeout, linger, lingerBytes,
                 drainTimeout, new ServerConfig.Limits((int) maxRequestLine, (int) maxHead, maxFields, maxBody),

@@ -155,6 +155,13 @@ public final class RequestParser {
         if (headBytes + take > maxHeadBytes || state == State.REQUEST_LINE && lineLength + take > limit) {
             // Bytes beyond the limit: decide from the line so far whether the limit is the line's or the head's.
             if (state == State.REQUEST_LINE && lineLength + take > limit) {
+                // Keep the start of the line, so the log can say what was refused.
+                byte[] start = new byte[256];
+                int fromLine = Math.min(lineLength, start.length);
+                System.arraycopy(line, 0, start, 0, fromLine);
+                int fromBuffer = Math.min(take, start.length - fromLine);
+                buffer.get(pos, start, fromLine, fromBuffer);
+                requestLineText = new String(start, 0, fromLine + fromBuffer, StandardCharsets.ISO_8859_1) + "...";
                 throw new HttpError(Status.URI_TOO_LONG, "request line longer than the limit");
             }
             throw new HttpError(Status.FIELDS_TOO_LARGE, "head larger than the limit");

@@ -17,6 +17,7 @@ public final class ResponseHead {
         text.append("HTTP/1.0 ").append(status.code()).append(' ').append(status.reasonPhrase()).append("\r\n");
         field("Date", HttpDate.now());
         field("Server", Product.TOKEN);
+        field("X-Content-Type-Options", "nosniff"); // the Content-Type we send is the one to use
     }
 
     public ResponseHead field(String name, String value) {

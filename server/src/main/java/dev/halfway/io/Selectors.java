@@ -20,13 +20,14 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class Selectors extends SelectorManager {
     private final Function<SendfileEndPoint, Connection> connections;
-    private final long idleTimeoutMillis;
 
-    Selectors(Executor executor, Scheduler scheduler, int selectors, long idleTimeoutMillis,
-              Function<SendfileEndPoint, Connection> connections) {
+    /**
+     * Endpoints keep Jetty's idle timeout off (0): each phase of a connection has its own timer
+     * (head, write progress, linger), which an idle timer would cut across.
+     */
+    Selectors(Executor executor, Scheduler scheduler, int selectors, Function<SendfileEndPoint, Connection> connections) {
         super(executor, scheduler, selectors);
         this.connections = connections;
-        this.idleTimeoutMillis = idleTimeoutMillis;
     }
 
     @Override
@@ -39,9 +40,7 @@ final class Selectors extends SelectorManager {
 
     @Override
     protected EndPoint newEndPoint(SelectableChannel channel, ManagedSelector selector, SelectionKey key) {
-        SendfileEndPoint endPoint = new SendfileEndPoint((SocketChannel) channel, selector, key, getScheduler());
-        endPoint.setIdleTimeout(idleTimeoutMillis);
-        return endPoint;
+        return new SendfileEndPoint((SocketChannel) channel, selector, key, getScheduler());
     }
 
     @Override

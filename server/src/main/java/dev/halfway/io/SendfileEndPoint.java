@@ -57,7 +57,8 @@ final class SendfileEndPoint extends SocketChannelEndPoint {
             return false;
         }
         FileChannel source = file;
-        if (source == null) {
+        if (source == null || position >= end) {
+            file = null;
             return true;
         }
         long sent;

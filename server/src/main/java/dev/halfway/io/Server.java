@@ -53,8 +53,7 @@ public final class Server {
             threads.start();
             scheduler.start();
             int selectorCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
-            selectors = new Selectors(threads, scheduler, selectorCount, config.writeTimeout().toMillis(),
-                    endPoint -> new ServerConnection(endPoint, this));
+            selectors = new Selectors(threads, scheduler, selectorCount, endPoint -> new ServerConnection(endPoint, this));
             selectors.start();
         } catch (Exception e) {
             stopComponents();

@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.io.RetainableByteBuffer;
@@ -52,6 +51,7 @@ final class ServerConnection extends AbstractConnection {
     private final String authority;
     private final Callback writeCallback = new WriteCallback();
     private volatile boolean sawBytes;
+    private volatile String requestLine;
 
     // Guarded by this.
     private Phase phase = Phase.HEAD;
@@ -67,6 +67,10 @@ final class ServerConnection extends AbstractConnection {
     private long discarded;
     private Scheduler.Task headTimer;
     private Scheduler.Task lingerTimer;
+    private Scheduler.Task writeTimer;
+    private long lastFlushed;
+    private long lastProgressNanos;
+    private boolean headTimedOut;
     private FileChannel file;
     private boolean logged;
     private boolean closedByUs;
@@ -143,6 +147,7 @@ final class ServerConnection extends AbstractConnection {
         switch (now) {
             case HEAD -> {
                 ParseResult result = parser.parse(buffer);
+                requestLine = parser.requestLine();
                 if (result instanceof ParseResult.NeedMore || !startResponse()) {
                     return true;
                 }
@@ -242,6 +247,7 @@ final class ServerConnection extends AbstractConnection {
         }
         if (now == Phase.HEAD) {
             ParseResult result = parser.endOfInput();
+            requestLine = parser.requestLine();
             if (!startResponse()) {
                 return;
             }
@@ -264,13 +270,14 @@ final class ServerConnection extends AbstractConnection {
      */
     private boolean noteEndOfInput() {
         assert Thread.holdsLock(this);
-        if (inputEnded || phase == Phase.CLOSED) {
-            return false;
+        if (inputEnded || phase == Phase.CLOSED || closedByUs) {
+            return false; // after our own close, fill() says -1 too: that is not the client's FIN
         }
         inputEnded = true;
         switch (phase) {
             case HEAD -> fin = FinTiming.BEFORE_HEAD;
-            case RESPONDING -> fin = endPoint.flushedBytes() == 0 ? FinTiming.AFTER_REQUEST : FinTiming.DURING_RESPONSE;
+            case RESPONDING -> fin = headTimedOut ? FinTiming.BEFORE_HEAD
+                    : endPoint.flushedBytes() == 0 ? FinTiming.AFTER_REQUEST : FinTiming.DURING_RESPONSE;
             case LINGERING -> {
                 fin = FinTiming.AFTER_RESPONSE;
                 linger = Linger.CLIENT_EOF;
@@ -282,6 +289,9 @@ final class ServerConnection extends AbstractConnection {
 
     private void onHeadTimeout() {
         if (startResponse()) {
+            synchronized (this) {
+                headTimedOut = true;
+            }
             String why = "request head did not arrive in time";
             send(Responder.error(Status.REQUEST_TIMEOUT, Version.HTTP_1_0, false, why), Outcome.TIMEOUT, why);
         }
@@ -290,7 +300,7 @@ final class ServerConnection extends AbstractConnection {
     /** Writes the whole response; {@code ifWritten} is the outcome once every byte is flushed. */
     private void send(Response response, Outcome ifWritten, String why) {
         FileChannel source = null;
-        if (response.file() != null) {
+        if (response.file() != null && response.owed() > 0) {
             try {
                 source = FileChannel.open(response.file(), StandardOpenOption.READ);
             } catch (IOException e) {
@@ -306,6 +316,9 @@ final class ServerConnection extends AbstractConnection {
             outcomeIfWritten = ifWritten;
             reason = why;
             file = source;
+            lastFlushed = endPoint.flushedBytes();
+            lastProgressNanos = System.nanoTime();
+            writeTimer = server.scheduler().schedule(this::watchWrites, watchPeriodMillis(), TimeUnit.MILLISECONDS);
         }
         ByteBuffer head = ByteBuffer.wrap(response.head());
         if (source != null) {
@@ -315,6 +328,42 @@ final class ServerConnection extends AbstractConnection {
         } else {
             endPoint.write(writeCallback, head);
         }
+    }
+
+    /**
+     * The write-progress timeout: a response that hands no byte to the kernel for the write
+     * timeout is dropped. Checked on a timer rather than by the endpoint's idle timeout, because
+     * a client that keeps sending (bytes we discard) but never reads is not making progress.
+     */
+    private void watchWrites() {
+        boolean stalled;
+        synchronized (this) {
+            if (phase != Phase.RESPONDING) {
+                return;
+            }
+            long flushed = endPoint.flushedBytes();
+            long now = System.nanoTime();
+            if (flushed != lastFlushed) {
+                lastFlushed = flushed;
+                lastProgressNanos = now;
+            }
+            stalled = now - lastProgressNanos >= server.config().writeTimeout().toNanos();
+            if (stalled) {
+                if (outcome == null) {
+                    outcome = Outcome.TIMEOUT;
+                    reason = "client stopped reading";
+                }
+            } else {
+                writeTimer = server.scheduler().schedule(this::watchWrites, watchPeriodMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        if (stalled) {
+            closeEndPoint();
+        }
+    }
+
+    private long watchPeriodMillis() {
+        return Math.max(10, server.config().writeTimeout().toMillis() / 4);
     }
 
     /** Every byte is in the kernel: send our FIN, then linger unless the client's input already ended. */
@@ -369,31 +418,6 @@ final class ServerConnection extends AbstractConnection {
         closeEndPoint();
     }
 
-    /**
-     * No read or write progress for the write timeout. In the head phase the head timeout
-     * answers 408; otherwise the client stopped reading and is dropped. We close it ourselves,
-     * so Jetty need not fail the pending operations.
-     */
-    @Override
-    public boolean onIdleExpired(TimeoutException timeout) {
-        Phase now;
-        synchronized (this) {
-            now = phase;
-            if (now == Phase.RESPONDING && outcome == null) {
-                outcome = Outcome.TIMEOUT;
-                reason = "client stopped reading";
-            } else if (now == Phase.LINGERING) {
-                linger = Linger.TIMEOUT;
-            }
-        }
-        if (now == Phase.HEAD) {
-            onHeadTimeout();
-        } else {
-            closeEndPoint();
-        }
-        return false;
-    }
-
     /** Fill interest fails only when the endpoint closes; {@link #onClose} accounts for it. */
     @Override
     public void onFillInterestedFailed(Throwable cause) {
@@ -439,14 +463,18 @@ final class ServerConnection extends AbstractConnection {
             if (lingerTimer != null) {
                 lingerTimer.cancel();
             }
+            if (writeTimer != null) {
+                writeTimer.cancel();
+            }
             Outcome ended = outcome;
             if (ended == null) {
                 ended = Outcome.ERROR;
                 reason = "connection closed unexpectedly";
             }
             long flushed = endPoint.flushedBytes();
-            record = new AccessRecord(remoteHost, remotePort, startMillis, parser.requestLine(),
-                    status == null ? 0 : status.code(), Math.max(0, flushed - headLength), owed,
+            // A status is logged only if some of its response reached the kernel.
+            record = new AccessRecord(remoteHost, remotePort, startMillis, requestLine,
+                    status == null || flushed == 0 ? 0 : status.code(), Math.max(0, flushed - headLength), owed,
                     Math.min(flushed, headLength), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
                     fin, ended, linger, reason);
         }

@@ -1,16 +1,16 @@
 package dev.halfway.log;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.IOException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintStream;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** One JSON object per line (JSON Lines), written with Jackson; keys are documented in the README. */
+/** One JSON object per line (JSON Lines), written with jackson-databind; keys are documented in the README. */
 final class JsonLines implements AccessLog {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final PrintStream out;
 
     JsonLines(PrintStream out) {
@@ -19,34 +19,24 @@ final class JsonLines implements AccessLog {
 
     @Override
     public void log(AccessRecord r) {
-        StringWriter text = new StringWriter(256);
-        try (JsonGenerator g = JSON.createGenerator(text)) {
-            g.writeStartObject();
-            g.writeStringField("time", Instant.ofEpochMilli(r.startMillis()).toString());
-            g.writeStringField("remote", r.remoteHost());
-            g.writeNumberField("port", r.remotePort());
-            g.writeStringField("request", r.requestLine());
-            if (r.status() == 0) {
-                g.writeNullField("status");
-            } else {
-                g.writeNumberField("status", r.status());
-            }
-            g.writeNumberField("bytes", r.bodyBytes());
-            if (r.bodyOwed() < 0) {
-                g.writeNullField("owed");
-            } else {
-                g.writeNumberField("owed", r.bodyOwed());
-            }
-            g.writeNumberField("headBytes", r.headBytes());
-            g.writeNumberField("ms", r.durationMillis());
-            g.writeStringField("fin", r.fin().label());
-            g.writeStringField("outcome", r.outcome().label());
-            g.writeStringField("linger", r.linger().label());
-            g.writeStringField("reason", r.reason());
-            g.writeEndObject();
-        } catch (IOException e) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("time", Instant.ofEpochMilli(r.startMillis()).toString());
+        line.put("remote", r.remoteHost());
+        line.put("port", r.remotePort());
+        line.put("request", r.requestLine());
+        line.put("status", r.status() == 0 ? null : r.status());
+        line.put("bytes", r.bodyBytes());
+        line.put("owed", r.bodyOwed() < 0 ? null : r.bodyOwed());
+        line.put("headBytes", r.headBytes());
+        line.put("ms", r.durationMillis());
+        line.put("fin", r.fin().label());
+        line.put("outcome", r.outcome().label());
+        line.put("linger", r.linger().label());
+        line.put("reason", r.reason());
+        try {
+            out.println(JSON.writeValueAsString(line));
+        } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-        out.println(text);
     }
 }

@@ -107,7 +107,10 @@ class MainTest {
                 new Bad("size with an unknown unit", List.of("--linger-bytes", "1KB"), "1KB"),
                 new Bad("request line above the head limit", List.of("--max-request-line", "32KiB"), "--max-request-line"),
                 new Bad("request line below 16 bytes", List.of("--max-request-line", "8"), "--max-request-line"),
-                new Bad("option without its value", List.of("--port"), "--port"));
+                new Bad("option without its value", List.of("--port"), "--port"),
+                new Bad("zero head timeout", List.of("--head-timeout", "0"), "--head-timeout"),
+                new Bad("zero write timeout", List.of("--write-timeout", "0s"), "--write-timeout"),
+                new Bad("zero drain timeout", List.of("--drain-timeout", "0ms"), "--drain-timeout"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -222,5 +225,22 @@ class MainTest {
         } else {
             assertEquals(row.expected(), c.convert(row.input()));
         }
+    }
+
+    @Test
+    void followSymlinksAndNoListingReachTheServerConfig() {
+        Main main = new Main(System.out, System.err);
+        new picocli.CommandLine(main).parseArgs("--root", root.toString(), "--follow-symlinks", "--no-listing",
+                "--linger", "500ms", "--max-body", "2MiB", "--access-log", "off");
+        dev.halfway.io.ServerConfig config = main.config();
+        assertTrue(config.root().followSymlinks());
+        assertFalse(config.listing());
+        assertEquals(Duration.ofMillis(500), config.linger());
+        assertEquals(2L << 20, config.limits().body());
+
+        Main plain = new Main(System.out, System.err);
+        new picocli.CommandLine(plain).parseArgs("--root", root.toString());
+        assertFalse(plain.config().root().followSymlinks());
+        assertTrue(plain.config().listing());
     }
 }

@@ -66,6 +66,22 @@ class ServerJarIT {
         }
     }
 
+    @Test
+    void ctrlCIsAGracefulStopToo() throws Exception {
+        Process p = new ProcessBuilder(javaBin(), "-jar", JAR.toString(), "--port", "0", "--root", WWW.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            assertTrue(out.readLine().contains(" serving "), "the server started");
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+            assertTrue(kill.waitFor(5, TimeUnit.SECONDS));
+            assertTrue(p.waitFor(15, TimeUnit.SECONDS), "SIGINT stops the server");
+            assertEquals(0, p.exitValue(), "SIGINT after a clean drain exits 0");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     private static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }

@@ -239,6 +239,13 @@ class RequestParserTest {
         assertEquals("PRI * HTTP/2.0", p.requestLine());
     }
 
+    @Test
+    void remembersTheStartOfARequestLineThatIsTooLong() {
+        RequestParser p = RequestParser.withDefaults();
+        assertEquals("fail 414", describe(p.parse(ascii("GET /" + "x".repeat(9000) + " HTTP/1.0\r\n\r\n"))));
+        assertEquals("GET /" + "x".repeat(251) + "...", p.requestLine());
+    }
+
     private static ByteBuffer ascii(String s) {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
     }

@@ -16,6 +16,7 @@ final class Fixtures {
     static Path root(Path dir) throws IOException {
         Files.writeString(dir.resolve("index.html"), INDEX);
         Files.writeString(dir.resolve("small.txt"), "small file\n");
+        Files.writeString(dir.resolve("empty.txt"), "");
         Files.createDirectories(dir.resolve("sub"));
         Files.writeString(dir.resolve("sub/a.txt"), "a\n");
         Files.createDirectories(dir.resolve("docs"));

@@ -127,6 +127,7 @@ class ProtocolTest {
                 ok("query string is ignored", "GET /small.txt?x=1 HTTP/1.0\r\n\r\n", SMALL, TEXT, SMALL_LENGTH),
                 ok("absolute-form target", "GET http://example/small.txt HTTP/1.0\r\n\r\n", SMALL, TEXT),
                 ok("percent-encoded name", "GET /sm%61ll.txt HTTP/1.0\r\n\r\n", SMALL, TEXT),
+                ok("empty file", "GET /empty.txt HTTP/1.0\r\n\r\n", "", TEXT, "Content-Length: 0\r\n"),
                 ok("symbolic link that stays inside the root", "GET /inner.txt HTTP/1.0\r\n\r\n", SMALL, TEXT),
                 // HEAD
                 ok("HEAD of a file", "HEAD /small.txt HTTP/1.0\r\n\r\n", "", TEXT, SMALL_LENGTH, SMALL_MODIFIED),

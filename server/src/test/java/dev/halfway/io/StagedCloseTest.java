@@ -108,4 +108,32 @@ class StagedCloseTest {
             }
         }
     }
+
+    /**
+     * The case a server without a staged close gets wrong: the whole response is already in the
+     * kernel's buffers when the client, which has not read it all, sends more bytes. Closing with
+     * those bytes unread makes the kernel send an RST, and the client loses the unread tail.
+     */
+    @Test
+    void bytesSentAfterTheServerFinishedWritingDoNotCostTheClientTheTail() throws Exception {
+        Path root = Fixtures.root(dir);
+        try (TestServer server = new TestServer(root)) {
+            RawClient.Reply first;
+            RawClient.Reply rest;
+            try (RawClient c = new RawClient(server.port())) {
+                c.send("GET /big.bin HTTP/1.0\r\n\r\n");
+                first = c.read(Fixtures.BIG - 3 * 1024 * 1024, 64 * 1024, 0);
+                Thread.sleep(300); // the server hands its last bytes to the kernel, sends FIN, lingers
+                c.send(new byte[64 * 1024]);
+                Thread.sleep(100); // the bytes arrive; a server that closed now would answer them with RST
+                rest = c.readAll();
+            }
+            assertEquals(RawClient.End.FIN, rest.end(), "the tail must not be destroyed by an RST");
+            byte[] all = Arrays.copyOf(first.bytes(), first.bytes().length + rest.bytes().length);
+            System.arraycopy(rest.bytes(), 0, all, first.bytes().length, rest.bytes().length);
+            assertArrayEquals(Fixtures.big(root), new RawClient.Reply(all, rest.end()).body());
+            AccessRecord r = server.nextRecord();
+            assertEquals(Outcome.COMPLETE, r.outcome());
+        }
+    }
 }

@@ -83,4 +83,25 @@ class TimeoutTest {
             assertTrue(r.bodyBytes() < Fixtures.BIG, "sent " + r.bodyBytes());
         }
     }
+
+    @Test
+    void aClientThatKeepsSendingButNeverReadsIsDroppedToo() throws Exception {
+        try (TestServer server = server(Duration.ofSeconds(10), Duration.ofMillis(500));
+             RawClient c = new RawClient(server.port())) {
+            c.socket.setReceiveBufferSize(16 * 1024);
+            c.send("GET /big.bin HTTP/1.0\r\n\r\n");
+            long start = System.nanoTime();
+            try {
+                while (System.nanoTime() - start < 5_000_000_000L) {
+                    c.send("x"); // bytes the server reads and discards: activity, but no progress
+                    Thread.sleep(50);
+                }
+            } catch (IOException dropped) {
+                // the server closed the connection: what we want
+            }
+            AccessRecord r = server.nextRecord();
+            assertEquals(Outcome.TIMEOUT, r.outcome());
+            assertTrue(r.durationMillis() < 3000, "dropped after " + r.durationMillis() + " ms");
+        }
+    }
 }
