@@ -50,8 +50,21 @@ public final class CaseReader {
         this.www = www;
     }
 
+    /** Reads one case; anything wrong with it is an {@link IllegalArgumentException} naming {@code source}. */
     public RegressCase read(InputStream json, String source) throws IOException {
-        JsonNode root = JSON.readTree(json);
+        try {
+            return parse(JSON.readTree(json), source);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage());
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith(source + ":") ? e
+                    : new IllegalArgumentException(source + ": " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage());
+        }
+    }
+
+    private RegressCase parse(JsonNode root, String source) {
         String name = text(root, "name", null);
         if (name == null) {
             throw new IllegalArgumentException(source + ": a case needs a \"name\"");
@@ -106,7 +119,11 @@ public final class CaseReader {
         long shutAfter = 0;
         if (after.startsWith("shut-wr-after:")) {
             mode = AfterSend.SHUT_WR;
-            shutAfter = Long.parseLong(after.substring("shut-wr-after:".length()));
+            try {
+                shutAfter = Long.parseLong(after.substring("shut-wr-after:".length()));
+            } catch (NumberFormatException bad) {
+                throw new IllegalArgumentException("\"shut-wr-after:MS\" needs a number of milliseconds, not " + after);
+            }
         } else {
             mode = switch (after) {
                 case "shut-wr" -> AfterSend.SHUT_WR;
@@ -150,7 +167,12 @@ public final class CaseReader {
         } else if (body.has("text")) {
             sha = sha256(body.get("text").asText().getBytes(StandardCharsets.ISO_8859_1));
         }
-        StreamEnd end = e.has("end") ? StreamEnd.valueOf(e.get("end").asText().toUpperCase(Locale.ROOT)) : null;
+        StreamEnd end = null;
+        if (e.has("end")) {
+            String name = e.get("end").asText().toUpperCase(Locale.ROOT);
+            end = Arrays.stream(StreamEnd.values()).filter(v -> v.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("\"end\" is one of FIN, RST, TIMEOUT, CLOSED, not " + name));
+        }
         Set<Verdict> verdicts = new LinkedHashSet<>();
         Iterator<JsonNode> vs = e.path("verdict").isArray() ? e.get("verdict").elements()
                 : e.has("verdict") ? List.of(e.get("verdict")).iterator() : List.<JsonNode>of().iterator();
@@ -170,7 +192,7 @@ public final class CaseReader {
         try {
             return sha256(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new UncheckedIOException("cannot read " + file + " (from --www)", e);
         }
     }
 

@@ -62,7 +62,7 @@ public final class ResponseMeter {
             head[headLength++] = b;
             if (headLength == 5 && !startsWithHttp()) {
                 releaseAsBody(); // no status line: a Simple-Response, everything is body
-            } else if (b == '\n' && headEnded()) {
+            } else if (headLength > 5 && b == '\n' && headEnded()) {
                 inBody = true;
                 parseHead();
                 sink.head(head, 0, headLength);
@@ -113,6 +113,9 @@ public final class ResponseMeter {
     private void parseHead() {
         String text = new String(head, 0, headLength, StandardCharsets.ISO_8859_1);
         String[] lines = text.split("\r?\n");
+        if (lines.length == 0) {
+            return;
+        }
         String[] statusLine = lines[0].split(" ", 3);
         if (statusLine.length >= 2 && statusLine[1].matches("\\d{3}")) {
             status = Integer.parseInt(statusLine[1]);
