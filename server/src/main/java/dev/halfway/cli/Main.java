@@ -80,6 +80,10 @@ public final class Main implements Callable<Integer> {
             description = "Largest request body read (and discarded); larger gets 413 (default: ${DEFAULT-VALUE}).")
     long maxBody;
 
+    @Option(names = "--max-connections", defaultValue = "10000",
+            description = "Open connections at most; more wait in the kernel's accept queue until one closes (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
     @Option(names = "--follow-symlinks", description = "Serve symbolic links that lead outside the root.")
     boolean followSymlinks;
 
@@ -160,6 +164,9 @@ public final class Main implements Callable<Integer> {
                 throw new IllegalArgumentException("--head-timeout, --write-timeout and --drain-timeout must be more than 0");
             }
         }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("--max-connections must be at least 1");
+        }
         if (maxFields < 0 || maxBody < 0) {
             throw new IllegalArgumentException("--max-fields and --max-body must not be negative");
         }
@@ -171,7 +178,7 @@ public final class Main implements Callable<Integer> {
         }
         return new ServerConfig(host, port, documentRoot, !noListing, headTimeout, writeTimeout, linger, lingerBytes,
                 drainTimeout, new ServerConfig.Limits((int) maxRequestLine, (int) maxHead, maxFields, maxBody),
-                AccessLog.of(format, out));
+                AccessLog.of(format, out), maxConnections);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

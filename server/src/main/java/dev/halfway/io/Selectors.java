@@ -1,11 +1,10 @@
 package dev.halfway.io;
 
-import java.io.IOException;
-import java.net.StandardSocketOptions;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -14,28 +13,28 @@ import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * Jetty's selector loop, configured for halfway: accepts on the listening channel (see
- * {@link #acceptor}), gives every accepted socket a {@link SendfileEndPoint} and a connection from
- * {@code connections}.
+ * Jetty's selector loop, configured for halfway: every socket handed to {@link #accept} gets a
+ * {@link SendfileEndPoint} and a connection from {@code connections}; one that cannot be
+ * registered goes to {@code failed}.
  */
 final class Selectors extends SelectorManager {
     private final Function<SendfileEndPoint, Connection> connections;
+    private final BiConsumer<SelectableChannel, Throwable> failed;
 
     /**
      * Endpoints keep Jetty's idle timeout off (0): each phase of a connection has its own timer
      * (head, write progress, linger), which an idle timer would cut across.
      */
-    Selectors(Executor executor, Scheduler scheduler, int selectors, Function<SendfileEndPoint, Connection> connections) {
+    Selectors(Executor executor, Scheduler scheduler, int selectors, Function<SendfileEndPoint, Connection> connections,
+              BiConsumer<SelectableChannel, Throwable> failed) {
         super(executor, scheduler, selectors);
         this.connections = connections;
+        this.failed = failed;
     }
 
     @Override
-    protected void accepted(SelectableChannel channel) throws IOException {
-        SocketChannel socket = (SocketChannel) channel;
-        socket.configureBlocking(false);
-        socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        accept(socket);
+    protected void onAcceptFailed(SelectableChannel channel, Throwable cause) {
+        failed.accept(channel, cause);
     }
 
     @Override

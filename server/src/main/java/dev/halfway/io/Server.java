@@ -1,15 +1,22 @@
 package dev.halfway.io;
 
 import dev.halfway.log.AccessRecord;
+import dev.halfway.log.FinTiming;
+import dev.halfway.log.Linger;
+import dev.halfway.log.Outcome;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -19,10 +26,15 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * The halfway server: a listening socket, Jetty's selectors, a thread pool, a scheduler and a
- * buffer pool, and the set of open connections. {@link #start} binds and accepts;
- * {@link #stop} stops accepting, lets in-flight exchanges finish within the drain timeout, then
- * cuts what is left (logged as {@code shutdown}).
+ * The halfway server: a listening socket and its accept thread, Jetty's selectors, a thread pool,
+ * a scheduler and a buffer pool, and the set of open connections. {@link #start} binds and
+ * accepts; {@link #stop} stops accepting, lets in-flight exchanges finish within the drain
+ * timeout, then cuts what is left (logged as {@code shutdown}).
+ *
+ * <p>At most {@code maxConnections} connections are open at once. The accept thread takes a slot
+ * before each accept and a closing connection gives it back; with no slot free it simply stops
+ * accepting, so new connections wait in the kernel's accept queue (backlog 1024) and are served
+ * in turn, and the open ones are not disturbed.
  */
 public final class Server {
     private static final int INPUT_BUFFER = 8 * 1024;
@@ -34,15 +46,17 @@ public final class Server {
     private final ByteBufferPool bufferPool = new ArrayByteBufferPool();
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Semaphore slots;
     private Selectors selectors;
     private ServerSocketChannel listener;
-    private Closeable acceptor;
+    private Thread acceptor;
     private volatile boolean stopping;
     private int boundPort;
 
     public Server(ServerConfig config) {
         this.config = config;
         this.responder = new Responder(config.root(), config.listing());
+        this.slots = new Semaphore(config.maxConnections());
         threads.setName("halfway");
         threads.setDaemon(true);
     }
@@ -53,7 +67,8 @@ public final class Server {
             threads.start();
             scheduler.start();
             int selectorCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
-            selectors = new Selectors(threads, scheduler, selectorCount, endPoint -> new ServerConnection(endPoint, this));
+            selectors = new Selectors(threads, scheduler, selectorCount, endPoint -> new ServerConnection(endPoint, this),
+                    this::acceptFailed);
             selectors.start();
         } catch (Exception e) {
             stopComponents();
@@ -63,14 +78,73 @@ public final class Server {
             listener = ServerSocketChannel.open();
             listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             listener.bind(new InetSocketAddress(config.host(), config.port()), 1024);
-            listener.configureBlocking(false);
             boundPort = ((InetSocketAddress) listener.getLocalAddress()).getPort();
         } catch (IOException e) {
             closeQuietly(listener);
             stopComponents();
             throw e;
         }
-        acceptor = selectors.acceptor(listener);
+        acceptor = new Thread(this::acceptLoop, "halfway-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** Takes a slot, accepts (blocking), hands the socket to a selector; until the listener closes. */
+    private void acceptLoop() {
+        while (!stopping) {
+            try {
+                slots.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            SocketChannel socket;
+            try {
+                socket = listener.accept();
+            } catch (ClosedChannelException e) {
+                slots.release();
+                return; // stopped
+            } catch (IOException e) {
+                slots.release();
+                pause(); // e.g. out of file descriptors: try again shortly instead of spinning
+                continue;
+            }
+            try {
+                socket.configureBlocking(false);
+                socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                selectors.accept(socket);
+            } catch (IOException | RuntimeException e) {
+                acceptFailed(socket, e);
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** An accepted socket that never became a connection still gets its one log line, and its slot back. */
+    private void acceptFailed(SelectableChannel channel, Throwable cause) {
+        String host = "-";
+        int remotePort = 0;
+        try {
+            InetSocketAddress remote = (InetSocketAddress) ((SocketChannel) channel).getRemoteAddress();
+            host = remote.getAddress().getHostAddress();
+            remotePort = remote.getPort();
+        } catch (IOException | RuntimeException ignored) {
+            // no address to show
+        }
+        closeQuietly(channel);
+        try {
+            config.accessLog().log(new AccessRecord(host, remotePort, System.currentTimeMillis(), null, 0, 0, -1, 0, 0,
+                    FinTiming.NONE, stopping ? Outcome.SHUTDOWN : Outcome.ERROR, Linger.NONE,
+                    "accepted socket could not be registered"));
+        } finally {
+            slots.release();
+        }
     }
 
     /** The bound port (useful when the configured port was 0). */
@@ -100,8 +174,15 @@ public final class Server {
             }
             stopping = true;
         }
-        closeQuietly(acceptor);
         closeQuietly(listener);
+        if (acceptor != null) {
+            acceptor.interrupt();
+            try {
+                acceptor.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (ServerConnection c : connections) {
             if (c.isIdle()) {
                 c.shutdown();
@@ -170,7 +251,9 @@ public final class Server {
         try {
             config.accessLog().log(record);
         } finally {
-            connections.remove(connection);
+            if (connections.remove(connection)) {
+                slots.release();
+            }
         }
     }
 

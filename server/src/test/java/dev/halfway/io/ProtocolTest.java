@@ -390,9 +390,7 @@ class ProtocolTest {
 
     @Test
     void listingOffRefusesDirectoriesWithoutIndex() throws Exception {
-        try (TestServer noListing = new TestServer(root, c -> new ServerConfig(c.host(), c.port(), c.root(), false,
-                c.headTimeout(), c.writeTimeout(), c.linger(), c.lingerBytes(), c.drainTimeout(), c.limits(),
-                c.accessLog()))) {
+        try (TestServer noListing = new TestServer(root, c -> c.withRoot(c.root(), false))) {
             Exchange sub = exchange(noListing, "GET /sub/ HTTP/1.0\r\n\r\n");
             assertEquals(403, sub.reply().status(), sub.reply().text());
             assertEquals(RawClient.End.FIN, sub.reply().end());
@@ -421,9 +419,7 @@ class ProtocolTest {
 
     @Test
     void symlinkLeavingTheRootIsServedWhenLinksAreFollowed() throws Exception {
-        UnaryOperator<ServerConfig> follow = c -> new ServerConfig(c.host(), c.port(), new DocumentRoot(root, true),
-                c.listing(), c.headTimeout(), c.writeTimeout(), c.linger(), c.lingerBytes(), c.drainTimeout(),
-                c.limits(), c.accessLog());
+        UnaryOperator<ServerConfig> follow = c -> c.withRoot(new DocumentRoot(root, true), c.listing());
         try (TestServer following = new TestServer(root, follow)) {
             Exchange x = exchange(following, "GET /escape.txt HTTP/1.0\r\n\r\n");
             assertEquals(200, x.reply().status(), x.reply().text());

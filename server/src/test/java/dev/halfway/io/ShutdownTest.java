@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.halfway.file.DocumentRoot;
 import dev.halfway.log.AccessRecord;
 import dev.halfway.log.Outcome;
 import java.io.IOException;
@@ -22,8 +21,7 @@ class ShutdownTest {
     Path dir;
 
     private TestServer server(Path root, Duration drain) throws IOException {
-        return new TestServer(root, c -> new ServerConfig(c.host(), c.port(), new DocumentRoot(root, false), true,
-                c.headTimeout(), c.writeTimeout(), c.linger(), c.lingerBytes(), drain, c.limits(), c.accessLog()));
+        return new TestServer(root, c -> c.withDrainTimeout(drain));
     }
 
     @Test

@@ -46,9 +46,9 @@ class StagedCloseTest {
     @Test
     void aRefusedRequestWhoseBodyKeepsComingStillGetsItsWholeAnswer() throws Exception {
         Path root = Fixtures.root(dir);
-        try (TestServer server = new TestServer(root, c -> new ServerConfig(c.host(), c.port(), c.root(), c.listing(),
-                c.headTimeout(), c.writeTimeout(), Duration.ofSeconds(5), c.lingerBytes(), c.drainTimeout(),
-                new ServerConfig.Limits(8192, 16384, 100, 64 * 1024), c.accessLog()))) {
+        try (TestServer server = new TestServer(root, c -> c
+                .withTimeouts(c.headTimeout(), c.writeTimeout(), Duration.ofSeconds(5), c.lingerBytes())
+                .withLimits(new ServerConfig.Limits(8192, 16384, 100, 64 * 1024)))) {
             RawClient.Reply reply;
             try (RawClient c = new RawClient(server.port())) {
                 int bodyLength = 512 * 1024;

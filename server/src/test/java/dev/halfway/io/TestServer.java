@@ -25,9 +25,8 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(Path root, UnaryOperator<ServerConfig> adjust) throws IOException {
-        ServerConfig base = new ServerConfig("127.0.0.1", 0, new DocumentRoot(root, false), true,
-                Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(2), 1024 * 1024,
-                Duration.ofSeconds(5), ServerConfig.Limits.DEFAULTS, log::add);
+        ServerConfig base = ServerConfig.defaults(new DocumentRoot(root, false), log::add)
+                .withPort(0).withDrainTimeout(Duration.ofSeconds(5));
         server = new Server(adjust.apply(base));
         server.start();
     }
@@ -69,7 +68,6 @@ final class TestServer implements AutoCloseable {
     }
 
     static ServerConfig with(ServerConfig c, Duration headTimeout, Duration writeTimeout, Duration linger, long lingerBytes) {
-        return new ServerConfig(c.host(), c.port(), c.root(), c.listing(), headTimeout, writeTimeout, linger, lingerBytes,
-                c.drainTimeout(), c.limits(), c.accessLog());
+        return c.withTimeouts(headTimeout, writeTimeout, linger, lingerBytes);
     }
 }
