@@ -135,7 +135,7 @@ public final class Main implements Callable<Integer> {
             return EXIT_FAILURE;
         }
         Signals.onTermination(() -> {
-            err.println("halfway-server: stopping; draining for up to " + drainTimeout.toSeconds() + " s");
+            err.println("halfway-server: stopping; draining for up to " + drainTimeout.toMillis() + " ms");
             server.stop();
         });
         String shownHost = host.indexOf(':') >= 0 ? "[" + host + "]" : host;

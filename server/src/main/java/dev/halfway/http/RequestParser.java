@@ -230,6 +230,10 @@ public final class RequestParser {
             complete();
             return;
         }
+        if (requestLineText.equals("PRI * HTTP/2.0")) {
+            // RFC 9113 §3.4: the HTTP/2 connection preface. Say plainly that this is HTTP/1.0.
+            throw new HttpError(Status.VERSION_NOT_SUPPORTED, "HTTP/2 connection preface; this server speaks HTTP/1.0");
+        }
         Version version = version(sp2 + 1, length);
         Method method = Method.byName(methodName);
         if (method == null) {

@@ -12,12 +12,24 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.halfway.client.AfterSend;
+import dev.halfway.client.Exchange;
+import dev.halfway.client.Fixtures;
+import dev.halfway.client.Piece;
+import dev.halfway.client.Plan;
+import dev.halfway.client.ReadPolicy;
+import dev.halfway.client.ResponseMeter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's first command, for real: the packaged jar serves ./www, prints its URL, answers a
@@ -63,6 +75,78 @@ class ServerJarIT {
             assertEquals(0, p.exitValue(), "SIGTERM after a clean drain exits 0");
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    /**
+     * SIGTERM under load: the listener closes at once (new connections are refused), responses in
+     * flight, to half-closed clients too, finish within the drain timeout, and the process exits 0.
+     * With a drain too short for them, the cut connections are logged as shutdown.
+     */
+    @Test
+    void sigtermUnderLoadDrainsInFlightResponsesThenExits0(@TempDir Path root) throws Exception {
+        Fixtures.make(root);
+        assertEquals(List.of(20, 0), drainRun(root, "10s", 20));
+    }
+
+    @Test
+    void whatTheDrainTimeoutCannotFinishIsLoggedAsShutdown(@TempDir Path root) throws Exception {
+        Fixtures.make(root);
+        List<Integer> completeAndShutdown = drainRun(root, "300ms", 8);
+        assertEquals(0, completeAndShutdown.get(0));
+        assertEquals(8, completeAndShutdown.get(1));
+    }
+
+    /**
+     * Starts the jar, starts {@code clients} half-closing clients reading 10 MiB at 4 MiB/s, sends
+     * SIGTERM while they read, checks that new connections are refused and the exit status is 0;
+     * returns how many access-log lines said complete and how many said shutdown.
+     */
+    private static List<Integer> drainRun(Path root, String drain, int clients) throws Exception {
+        // stdout goes to a file: a pipe would be drained and closed under a reader when the process exits.
+        Path log = Files.createTempFile("halfway-drain", ".log");
+        Process p = new ProcessBuilder(javaBin(), "-jar", JAR.toString(), "--port", "0", "--root", root.toString(),
+                "--drain-timeout", drain).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectOutput(log.toFile()).start();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Files.size(log) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(50);
+            Matcher m = Pattern.compile(".* on http://127\\.0\\.0\\.1:(\\d+)/").matcher(Files.readAllLines(log).get(0));
+            assertTrue(m.matches(), "banner");
+            int port = Integer.parseInt(m.group(1));
+            Plan slow = new Plan("127.0.0.1", port,
+                    List.of(Piece.of("GET /hc-10m.bin HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII))),
+                    AfterSend.SHUT_WR, 0, new ReadPolicy(0, 4 << 20, -1, -1, 65536), Duration.ofSeconds(30));
+            List<Future<Exchange.Result>> results = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                results.add(pool.submit(() -> Exchange.run(slow, ResponseMeter.Sink.NONE)));
+            }
+            Thread.sleep(700); // every client is reading its response
+            p.destroy(); // SIGTERM
+            Thread.sleep(300);
+            Exchange.Result refused = Exchange.run(new Plan("127.0.0.1", port, List.of(), AfterSend.SHUT_WR, 0,
+                    ReadPolicy.EAGER, Duration.ofSeconds(2)), ResponseMeter.Sink.NONE);
+            assertTrue(refused.connectError() != null, "new connections are refused while draining");
+            for (Future<Exchange.Result> f : results) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the server exits after the drain");
+            assertEquals(0, p.exitValue());
+            int complete = 0;
+            int shutdown = 0;
+            for (String line : Files.readAllLines(log)) {
+                complete += line.contains("outcome=complete") ? 1 : 0;
+                shutdown += line.contains("outcome=shutdown") ? 1 : 0;
+            }
+            return List.of(complete, shutdown);
+        } finally {
+            pool.shutdownNow();
+            p.destroyForcibly();
+            Files.deleteIfExists(log);
         }
     }
 

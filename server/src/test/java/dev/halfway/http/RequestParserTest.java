@@ -246,6 +246,13 @@ class RequestParserTest {
         assertEquals("GET /" + "x".repeat(251) + "...", p.requestLine());
     }
 
+    @Test
+    void namesTheHttp2PrefaceInItsReason() {
+        ParseResult r = RequestParser.withDefaults().parse(ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+        assertEquals(Status.VERSION_NOT_SUPPORTED, ((ParseResult.Failed) r).status());
+        assertEquals("HTTP/2 connection preface; this server speaks HTTP/1.0", ((ParseResult.Failed) r).reason());
+    }
+
     private static ByteBuffer ascii(String s) {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
     }
