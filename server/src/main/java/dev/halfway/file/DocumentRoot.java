@@ -5,6 +5,7 @@ import dev.halfway.http.Status;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -79,7 +80,13 @@ public final class DocumentRoot {
     public Resolution resolve(String encodedPath) {
         Path named = root;
         for (String segment : RequestPath.segments(encodedPath)) {
-            named = named.resolve(segment);
+            try {
+                named = named.resolve(segment);
+            } catch (InvalidPathException e) {
+                // The JVM's file-name encoding (a C/POSIX locale: ASCII) cannot spell this name,
+                // so no file can have it.
+                throw new HttpError(Status.NOT_FOUND, "name not representable in the file-name encoding");
+            }
         }
         boolean directoryForm = RequestPath.hasTrailingSlash(encodedPath);
 
