@@ -151,10 +151,11 @@ public final class RequestParser {
             return;
         }
         sawAnyByte = true;
-        int limit = state == State.REQUEST_LINE ? maxRequestLine + 2 : maxHeadBytes;
-        if (headBytes + take > maxHeadBytes || state == State.REQUEST_LINE && lineLength + take > limit) {
-            // Bytes beyond the limit: decide from the line so far whether the limit is the line's or the head's.
-            if (state == State.REQUEST_LINE && lineLength + take > limit) {
+        // Each state checks one limit, on how many bytes it has seen in all, so the status cannot
+        // depend on how the bytes were split into reads: the request line is held to its own
+        // limit (→ 414) and the head limit (→ 431) applies from the first field line on.
+        if (state == State.REQUEST_LINE) {
+            if (lineLength + take > maxRequestLine + 2) {
                 // Keep the start of the line, so the log can say what was refused.
                 byte[] start = new byte[256];
                 int fromLine = Math.min(lineLength, start.length);
@@ -164,6 +165,7 @@ public final class RequestParser {
                 requestLineText = new String(start, 0, fromLine + fromBuffer, StandardCharsets.ISO_8859_1) + "...";
                 throw new HttpError(Status.URI_TOO_LONG, "request line longer than the limit");
             }
+        } else if (headBytes + take > maxHeadBytes) {
             throw new HttpError(Status.FIELDS_TOO_LARGE, "head larger than the limit");
         }
         if (lineLength + take > line.length) {
