@@ -178,7 +178,20 @@ public final class Main implements Callable<Integer> {
         }
         return new ServerConfig(host, port, documentRoot, !noListing, headTimeout, writeTimeout, linger, lingerBytes,
                 drainTimeout, new ServerConfig.Limits((int) maxRequestLine, (int) maxHead, maxFields, maxBody),
-                AccessLog.of(format, out), maxConnections);
+                AccessLog.of(format, logStream()), maxConnections);
+    }
+
+    /**
+     * The access log's stream: stdout, buffered and flushed by the server every sweep (at most
+     * 250 ms) and at stop, so a slow reader of stdout costs the I/O threads a memory copy, not a
+     * write(2) per connection.
+     */
+    private PrintStream logStream() {
+        if (out != System.out) {
+            return out; // a caller's stream (tests): write through
+        }
+        return new PrintStream(new java.io.BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16),
+                false, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -26,7 +27,8 @@ import java.util.Optional;
  *   <li>with {@code followSymlinks} false, a name whose real path (all links followed) lies
  *       outside the real root is 403; links that stay inside are fine. With it true, links are
  *       followed anywhere;
- *   <li>anything but a regular file or directory is 403, an unreadable file is 403;
+ *   <li>anything but a regular file or directory is 403 (an unreadable file is found here and
+ *       refused with 403 when the responder opens it);
  *   <li>a missing name, a dangling link, a link loop, or any other {@link FileSystemException}
  *       is 404: the client learns nothing it could not learn from a missing file.
  * </ul>
@@ -78,8 +80,11 @@ public final class DocumentRoot {
      *                   is not a file-system answer
      */
     public Resolution resolve(String encodedPath) {
+        List<String> segments = RequestPath.segments(encodedPath);
         Path named = root;
-        for (String segment : RequestPath.segments(encodedPath)) {
+        BasicFileAttributes attributes = null;
+        boolean throughLink = false;
+        for (String segment : segments) {
             try {
                 named = named.resolve(segment);
             } catch (InvalidPathException e) {
@@ -87,34 +92,43 @@ public final class DocumentRoot {
                 // so no file can have it.
                 throw new HttpError(Status.NOT_FOUND, "name not representable in the file-name encoding");
             }
+            if (!throughLink) {
+                // One lstat per segment below the (real) root: while none is a link, the named
+                // path is its own real path, and the last lstat gives the attributes.
+                attributes = attributes(named);
+                throughLink = attributes.isSymbolicLink();
+            }
         }
         boolean directoryForm = RequestPath.hasTrailingSlash(encodedPath);
 
-        Path real = realPath(named);
-        BasicFileAttributes attributes = attributes(real);
-        if (attributes.isDirectory()) {
+        Path real = throughLink ? realPath(named) : named;
+        BasicFileAttributes found = throughLink ? attributes(real) : attributes != null ? attributes : attributes(root);
+        if (found.isDirectory()) {
             if (!directoryForm) {
                 return new Resolution.Redirect(encodedPath + "/");
             }
-            return index(real).orElseGet(() -> directory(real, attributes));
+            return index(real).orElseGet(() -> directory(real, found));
         }
         if (directoryForm) {
             // RFC 3986 §3.3: "/file.txt/" names something inside file.txt, which cannot exist.
             throw new HttpError(Status.NOT_FOUND, "not a directory");
         }
-        return file(real, attributes);
+        return file(real, found);
     }
 
     /** The directory's index.html as a File; empty if there is none, or it is a directory. */
     private Optional<Resolution> index(Path directory) {
         Path index = directory.resolve(INDEX);
-        if (!Files.exists(index, LinkOption.NOFOLLOW_LINKS)) {
-            return Optional.empty();
+        BasicFileAttributes own;
+        try {
+            own = Files.readAttributes(index, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return Optional.empty(); // no index.html
         }
         // A link, FIFO or unreadable file named index.html fails like any other name would:
         // falling back to a listing would show what the operator meant to hide behind the index.
-        Path real = realPath(index);
-        BasicFileAttributes attributes = attributes(real);
+        Path real = own.isSymbolicLink() ? realPath(index) : index;
+        BasicFileAttributes attributes = own.isSymbolicLink() ? attributes(real) : own;
         if (attributes.isDirectory()) {
             return Optional.empty();
         }
@@ -128,12 +142,10 @@ public final class DocumentRoot {
         return new Resolution.Directory(real, attributes.lastModifiedTime());
     }
 
+    /** Whether the file can be read is learnt when it is opened (403 then), not by a separate access(2). */
     private static Resolution file(Path real, BasicFileAttributes attributes) {
         if (!attributes.isRegularFile()) {
             throw new HttpError(Status.FORBIDDEN, "not a regular file");
-        }
-        if (!Files.isReadable(real)) {
-            throw new HttpError(Status.FORBIDDEN, "file is not readable");
         }
         return new Resolution.File(real, attributes.size(), attributes.lastModifiedTime());
     }
@@ -156,7 +168,7 @@ public final class DocumentRoot {
         return real;
     }
 
-    /** Attributes of a real path (no links left in it), read without opening the file. */
+    /** Attributes of a path itself (a link is not followed), read without opening the file. */
     private static BasicFileAttributes attributes(Path real) {
         try {
             return Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

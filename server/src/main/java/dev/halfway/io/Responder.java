@@ -13,8 +13,15 @@ import dev.halfway.http.RequestTarget;
 import dev.halfway.http.ResponseHead;
 import dev.halfway.http.Status;
 import dev.halfway.http.Version;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.function.Supplier;
 
 /**
  * Turns a complete request into a {@link Response}: the static-file semantics of halfway, with no
@@ -34,7 +41,7 @@ public final class Responder {
      * @param authority host and port of the socket the request arrived on, for the absolute
      *                  {@code Location} of a redirect (RFC 1945 §10.11 requires an absoluteURI)
      */
-    public Response respond(Request request, String authority) {
+    public Response respond(Request request, Supplier<String> authority) {
         Version version = request.version();
         try {
             if (!request.method().isServed()) {
@@ -45,7 +52,7 @@ public final class Responder {
             boolean head = request.method() == Method.HEAD;
             if (resolution instanceof Resolution.Redirect r) {
                 byte[] h = new ResponseHead(Status.MOVED_PERMANENTLY)
-                        .field("Location", "http://" + authority + r.location())
+                        .field("Location", "http://" + authority.get() + r.location())
                         .field("Content-Length", 0).encode();
                 return version == Version.HTTP_0_9
                         ? error(Status.NOT_FOUND, version, false, "a Simple-Response cannot redirect")
@@ -72,7 +79,10 @@ public final class Responder {
                     .field("Content-Length", f.size())
                     .field("Last-Modified", HttpDate.format(modified));
             byte[] encoded = version == Version.HTTP_0_9 ? new byte[0] : h.encode();
-            return head ? Response.headOnly(Status.OK, encoded) : Response.ofFile(Status.OK, encoded, f.path(), f.size());
+            if (head || f.size() == 0) {
+                return Response.headOnly(Status.OK, encoded);
+            }
+            return Response.ofFile(Status.OK, encoded, open(f.path()), f.size());
         } catch (HttpError e) {
             return error(e.status(), version, request.method() == Method.HEAD, e.reason());
         }
@@ -101,6 +111,19 @@ public final class Responder {
             return Response.headOnly(h.status(), h.encode());
         }
         return Response.ofBytes(h.status(), version == Version.HTTP_0_9 ? new byte[0] : h.encode(), body);
+    }
+
+    /** Opens a file found by the document root; whether it may be read is learnt here. */
+    private static FileChannel open(Path file) {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (AccessDeniedException e) {
+            throw new HttpError(Status.FORBIDDEN, "file is not readable");
+        } catch (NoSuchFileException e) {
+            throw new HttpError(Status.NOT_FOUND, "file vanished before it was opened");
+        } catch (IOException e) {
+            throw new HttpError(Status.INTERNAL_SERVER_ERROR, "file could not be opened");
+        }
     }
 
     /** RFC 1945 §10.9: ignore a date that does not parse or lies in the future; compare whole seconds. */

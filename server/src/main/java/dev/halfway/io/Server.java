@@ -59,6 +59,7 @@ public final class Server {
         this.slots = new Semaphore(config.maxConnections());
         threads.setName("halfway");
         threads.setDaemon(true);
+        threads.setReservedThreads(0); // connections run on the selector threads; few jobs are dispatched
     }
 
     /** Binds the listening socket and starts accepting; throws {@link IOException} when the address cannot be bound. */
@@ -84,9 +85,44 @@ public final class Server {
             stopComponents();
             throw e;
         }
+        scheduler.schedule(this::sweep, sweepPeriodMillis(), TimeUnit.MILLISECONDS);
         acceptor = new Thread(this::acceptLoop, "halfway-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /**
+     * One timer for all connections: every period, each connection checks its own deadlines
+     * (head, write progress, linger). Scheduling and cancelling a task per connection costs more
+     * than the whole exchange; a deadline is met to within one period.
+     */
+    private void sweep() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        config.accessLog().flush();
+        long now = System.nanoTime();
+        for (ServerConnection c : connections) {
+            try {
+                c.checkTimeouts(now);
+            } catch (RuntimeException e) {
+                // one connection's failure must not stop the others' timers
+            }
+        }
+        try {
+            scheduler.schedule(this::sweep, sweepPeriodMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException stopping) {
+            // the scheduler stopped
+        }
+    }
+
+    /** An eighth of the shortest timeout, between 10 ms and 250 ms. */
+    private long sweepPeriodMillis() {
+        long shortest = Math.min(config.headTimeout().toMillis(), config.writeTimeout().toMillis());
+        if (!config.linger().isZero()) {
+            shortest = Math.min(shortest, config.linger().toMillis());
+        }
+        return Math.max(10, Math.min(250, shortest / 8));
     }
 
     /** Takes a slot, accepts (blocking), hands the socket to a selector; until the listener closes. */
@@ -195,6 +231,7 @@ public final class Server {
         }
         awaitDrained(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
         stopComponents();
+        config.accessLog().flush();
         stopped.countDown();
     }
 

@@ -12,14 +12,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * One client connection: fill → parse → respond → staged close, on Jetty's EndPoint contract.
@@ -37,7 +35,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>Every connection ends in {@link #onClose}, which writes its one access-log line.
  */
-final class ServerConnection extends AbstractConnection {
+final class ServerConnection extends AbstractConnection.NonBlocking {
 
     enum Phase { HEAD, RESPONDING, LINGERING, CLOSED }
 
@@ -48,7 +46,6 @@ final class ServerConnection extends AbstractConnection {
     private final long startNanos = System.nanoTime();
     private final String remoteHost;
     private final int remotePort;
-    private final String authority;
     private final Callback writeCallback = new WriteCallback();
     private volatile boolean sawBytes;
     private volatile String requestLine;
@@ -65,9 +62,8 @@ final class ServerConnection extends AbstractConnection {
     private long owed = -1;
     private long headLength;
     private long discarded;
-    private Scheduler.Task headTimer;
-    private Scheduler.Task lingerTimer;
-    private Scheduler.Task writeTimer;
+    private long headDeadline;
+    private long lingerDeadline;
     private long lastFlushed;
     private long lastProgressNanos;
     private boolean headTimedOut;
@@ -84,19 +80,15 @@ final class ServerConnection extends AbstractConnection {
         InetSocketAddress remote = (InetSocketAddress) endPoint.getRemoteSocketAddress();
         this.remoteHost = remote == null ? "-" : remote.getAddress().getHostAddress();
         this.remotePort = remote == null ? 0 : remote.getPort();
-        InetSocketAddress local = (InetSocketAddress) endPoint.getLocalSocketAddress();
-        String host = local == null ? "localhost" : local.getAddress().getHostAddress();
-        this.authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + (local == null ? "" : ":" + local.getPort());
     }
 
     @Override
     public void onOpen() {
         super.onOpen();
-        server.opened(this);
         synchronized (this) {
-            headTimer = server.scheduler().schedule(this::onHeadTimeout,
-                    server.config().headTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            headDeadline = startNanos + server.config().headTimeout().toNanos(); // before the sweeper can see us
         }
+        server.opened(this);
         fillInterested();
     }
 
@@ -206,15 +198,25 @@ final class ServerConnection extends AbstractConnection {
         }
     }
 
+    /** host:port of the socket the request arrived on; asked only for a redirect (one getsockname). */
+    private String authority() {
+        InetSocketAddress local = (InetSocketAddress) endPoint.getLocalSocketAddress();
+        if (local == null) {
+            return "localhost";
+        }
+        String host = local.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + local.getPort();
+    }
+
     /** The head phase ends exactly once: by a parse result, by EOF, or by the head timeout. */
     private synchronized boolean startResponse() {
         if (phase != Phase.HEAD) {
             return false;
         }
         phase = Phase.RESPONDING;
-        if (headTimer != null) {
-            headTimer.cancel();
-        }
+        // The write-progress clock starts now: the sweeper may look before send() has run.
+        lastFlushed = endPoint.flushedBytes();
+        lastProgressNanos = System.nanoTime();
         return true;
     }
 
@@ -222,7 +224,7 @@ final class ServerConnection extends AbstractConnection {
         if (result instanceof ParseResult.Complete complete) {
             Response response;
             try {
-                response = server.responder().respond(complete.request(), authority);
+                response = server.responder().respond(complete.request(), this::authority);
             } catch (RuntimeException e) {
                 String why = "internal error while building the response";
                 send(Responder.error(Status.INTERNAL_SERVER_ERROR, Version.HTTP_1_0, false, why), Outcome.ERROR, why);
@@ -299,16 +301,7 @@ final class ServerConnection extends AbstractConnection {
 
     /** Writes the whole response; {@code ifWritten} is the outcome once every byte is flushed. */
     private void send(Response response, Outcome ifWritten, String why) {
-        FileChannel source = null;
-        if (response.file() != null && response.owed() > 0) {
-            try {
-                source = FileChannel.open(response.file(), StandardOpenOption.READ);
-            } catch (IOException e) {
-                String failure = "file could not be opened";
-                send(Responder.error(Status.INTERNAL_SERVER_ERROR, Version.HTTP_1_0, false, failure), Outcome.ERROR, failure);
-                return;
-            }
-        }
+        FileChannel source = response.file();
         synchronized (this) {
             status = response.status();
             owed = response.owed();
@@ -318,7 +311,6 @@ final class ServerConnection extends AbstractConnection {
             file = source;
             lastFlushed = endPoint.flushedBytes();
             lastProgressNanos = System.nanoTime();
-            writeTimer = server.scheduler().schedule(this::watchWrites, watchPeriodMillis(), TimeUnit.MILLISECONDS);
         }
         ByteBuffer head = ByteBuffer.wrap(response.head());
         if (source != null) {
@@ -331,39 +323,48 @@ final class ServerConnection extends AbstractConnection {
     }
 
     /**
-     * The write-progress timeout: a response that hands no byte to the kernel for the write
-     * timeout is dropped. Checked on a timer rather than by the endpoint's idle timeout, because
+     * The connection's timers, checked by the server's one sweeper (see {@link Server}) rather
+     * than one scheduled task each: the head timeout (408), the write-progress timeout, and the
+     * linger timeout. The write timeout counts time without progress, not time without activity:
      * a client that keeps sending (bytes we discard) but never reads is not making progress.
      */
-    private void watchWrites() {
-        boolean stalled;
+    void checkTimeouts(long now) {
+        Phase current;
+        boolean stalled = false;
         synchronized (this) {
-            if (phase != Phase.RESPONDING) {
-                return;
-            }
-            long flushed = endPoint.flushedBytes();
-            long now = System.nanoTime();
-            if (flushed != lastFlushed) {
-                lastFlushed = flushed;
-                lastProgressNanos = now;
-            }
-            stalled = now - lastProgressNanos >= server.config().writeTimeout().toNanos();
-            if (stalled) {
-                if (outcome == null) {
-                    outcome = Outcome.TIMEOUT;
-                    reason = "client stopped reading";
+            current = phase;
+            if (current == Phase.RESPONDING) {
+                long flushed = endPoint.flushedBytes();
+                if (flushed != lastFlushed) {
+                    lastFlushed = flushed;
+                    lastProgressNanos = now;
+                } else if (now - lastProgressNanos >= server.config().writeTimeout().toNanos()) {
+                    stalled = true;
+                    if (outcome == null) {
+                        outcome = Outcome.TIMEOUT;
+                        reason = "client stopped reading";
+                    }
                 }
-            } else {
-                writeTimer = server.scheduler().schedule(this::watchWrites, watchPeriodMillis(), TimeUnit.MILLISECONDS);
             }
         }
-        if (stalled) {
-            closeEndPoint();
+        switch (current) {
+            case HEAD -> {
+                if (now - headDeadline >= 0) {
+                    onHeadTimeout();
+                }
+            }
+            case RESPONDING -> {
+                if (stalled) {
+                    closeEndPoint();
+                }
+            }
+            case LINGERING -> {
+                if (now - lingerDeadline >= 0) {
+                    onLingerTimeout();
+                }
+            }
+            default -> { }
         }
-    }
-
-    private long watchPeriodMillis() {
-        return Math.max(10, server.config().writeTimeout().toMillis() / 4);
     }
 
     /** Every byte is in the kernel: send our FIN, then linger unless the client's input already ended. */
@@ -380,8 +381,7 @@ final class ServerConnection extends AbstractConnection {
             phase = Phase.LINGERING;
             lingering = !inputEnded;
             if (lingering) {
-                lingerTimer = server.scheduler().schedule(this::onLingerTimeout,
-                        server.config().linger().toMillis(), TimeUnit.MILLISECONDS);
+                lingerDeadline = System.nanoTime() + server.config().linger().toNanos();
             } else {
                 linger = Linger.CLIENT_EOF;
             }
@@ -410,8 +410,8 @@ final class ServerConnection extends AbstractConnection {
 
     private void onLingerTimeout() {
         synchronized (this) {
-            if (phase != Phase.LINGERING) {
-                return;
+            if (phase != Phase.LINGERING || inputEnded || linger != Linger.NONE) {
+                return; // not lingering: the client's EOF came, or another limit already ended it
             }
             linger = Linger.TIMEOUT;
         }
@@ -457,15 +457,6 @@ final class ServerConnection extends AbstractConnection {
                 noteEndOfInput();
             }
             phase = Phase.CLOSED;
-            if (headTimer != null) {
-                headTimer.cancel();
-            }
-            if (lingerTimer != null) {
-                lingerTimer.cancel();
-            }
-            if (writeTimer != null) {
-                writeTimer.cancel();
-            }
             Outcome ended = outcome;
             if (ended == null) {
                 ended = Outcome.ERROR;

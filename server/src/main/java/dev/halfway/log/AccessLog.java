@@ -8,6 +8,10 @@ public interface AccessLog {
 
     void log(AccessRecord record);
 
+    /** Pushes buffered lines out; the server calls it often, and when it stops. */
+    default void flush() {
+    }
+
     /** The log the {@code --access-log} option names, writing to {@code out}. */
     static AccessLog of(LogFormat format, PrintStream out) {
         return switch (format) {

@@ -50,4 +50,9 @@ final class CommonLogFormat implements AccessLog {
             }
         }
     }
+
+    @Override
+    public void flush() {
+        out.flush();
+    }
 }

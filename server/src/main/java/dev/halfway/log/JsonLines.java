@@ -39,4 +39,9 @@ final class JsonLines implements AccessLog {
             throw new UncheckedIOException(e);
         }
     }
+
+    @Override
+    public void flush() {
+        out.flush();
+    }
 }
