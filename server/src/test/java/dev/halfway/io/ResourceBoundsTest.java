@@ -391,8 +391,11 @@ class ResourceBoundsTest {
                     assertTrue(r.durationMillis() >= writeTimeout.toMillis() && r.durationMillis() < 3000,
                             "dropped after " + r.durationMillis() + " ms");
                 }
-                // After: the log line is written after the file is closed.
-                assertEquals(0, descriptorsPointingAt(big), "big.bin is still open after the drop");
+                // After: every descriptor of big.bin is released. (Not asserted at the very instant
+                // the last line is logged: a write that fails on another thread may close its file a
+                // moment later; what matters is that none stays open.)
+                awaitTrue(() -> descriptorsPointingAt(big) == 0, Duration.ofSeconds(2),
+                        () -> "big.bin is still open after the drop: " + descriptorsPointingAt(big));
                 assertEquals(0, server.server.openConnections());
                 assertEquals(0, buffersInUse(buffers), "pooled buffers not released: " + buffers);
             } finally {
