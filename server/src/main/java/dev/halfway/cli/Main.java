@@ -84,6 +84,9 @@ public final class Main implements Callable<Integer> {
             description = "Open connections at most; more wait in the kernel's accept queue until one closes (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
+    @Option(names = "--trace", description = "Print each connection's timeline to stderr (and add it to --access-log json lines).")
+    boolean trace;
+
     @Option(names = "--follow-symlinks", description = "Serve symbolic links that lead outside the root.")
     boolean followSymlinks;
 
@@ -178,7 +181,7 @@ public final class Main implements Callable<Integer> {
         }
         return new ServerConfig(host, port, documentRoot, !noListing, headTimeout, writeTimeout, linger, lingerBytes,
                 drainTimeout, new ServerConfig.Limits((int) maxRequestLine, (int) maxHead, maxFields, maxBody),
-                AccessLog.of(format, logStream()), maxConnections);
+                AccessLog.of(format, logStream()), maxConnections, trace ? err : null);
     }
 
     /**

@@ -177,7 +177,7 @@ public final class Server {
         try {
             config.accessLog().log(new AccessRecord(host, remotePort, System.currentTimeMillis(), null, 0, 0, -1, 0, 0,
                     FinTiming.NONE, stopping ? Outcome.SHUTDOWN : Outcome.ERROR, Linger.NONE,
-                    "accepted socket could not be registered"));
+                    "accepted socket could not be registered", null));
         } finally {
             slots.release();
         }

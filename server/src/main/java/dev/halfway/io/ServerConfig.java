@@ -2,6 +2,7 @@ package dev.halfway.io;
 
 import dev.halfway.file.DocumentRoot;
 import dev.halfway.log.AccessLog;
+import java.io.PrintStream;
 import java.time.Duration;
 
 /**
@@ -19,6 +20,7 @@ import java.time.Duration;
  * @param limits         the request parser's limits
  * @param accessLog      where each connection's line goes
  * @param maxConnections open connections at most; beyond it, new ones wait in the kernel's accept queue
+ * @param trace          where {@code --trace} prints each connection's timeline (stderr), or null when off
  */
 public record ServerConfig(
         String host,
@@ -32,7 +34,8 @@ public record ServerConfig(
         Duration drainTimeout,
         Limits limits,
         AccessLog accessLog,
-        int maxConnections) {
+        int maxConnections,
+        PrintStream trace) {
 
     /** The parser's limits; each has one status (see {@link dev.halfway.http.RequestParser}). */
     public record Limits(int requestLine, int headBytes, int fields, long body) {
@@ -47,36 +50,41 @@ public record ServerConfig(
 
     public static ServerConfig defaults(DocumentRoot root, AccessLog accessLog) {
         return new ServerConfig("127.0.0.1", 8080, root, true, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(2), 1024 * 1024, Duration.ofSeconds(10), Limits.DEFAULTS, accessLog, 10_000);
+                Duration.ofSeconds(2), 1024 * 1024, Duration.ofSeconds(10), Limits.DEFAULTS, accessLog, 10_000, null);
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, limits, accessLog, maxConnections);
+                drainTimeout, limits, accessLog, maxConnections, trace);
     }
 
     public ServerConfig withRoot(DocumentRoot newRoot, boolean newListing) {
         return new ServerConfig(host, port, newRoot, newListing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, limits, accessLog, maxConnections);
+                drainTimeout, limits, accessLog, maxConnections, trace);
     }
 
     public ServerConfig withTimeouts(Duration head, Duration write, Duration newLinger, long newLingerBytes) {
         return new ServerConfig(host, port, root, listing, head, write, newLinger, newLingerBytes,
-                drainTimeout, limits, accessLog, maxConnections);
+                drainTimeout, limits, accessLog, maxConnections, trace);
     }
 
     public ServerConfig withDrainTimeout(Duration drain) {
         return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                drain, limits, accessLog, maxConnections);
+                drain, limits, accessLog, maxConnections, trace);
     }
 
     public ServerConfig withLimits(Limits newLimits) {
         return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, newLimits, accessLog, maxConnections);
+                drainTimeout, newLimits, accessLog, maxConnections, trace);
+    }
+
+    public ServerConfig withTrace(PrintStream out) {
+        return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
+                drainTimeout, limits, accessLog, maxConnections, out);
     }
 
     public ServerConfig withMaxConnections(int max) {
         return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, limits, accessLog, max);
+                drainTimeout, limits, accessLog, max, trace);
     }
 }

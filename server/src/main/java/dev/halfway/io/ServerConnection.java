@@ -8,6 +8,7 @@ import dev.halfway.log.AccessRecord;
 import dev.halfway.log.FinTiming;
 import dev.halfway.log.Linger;
 import dev.halfway.log.Outcome;
+import dev.halfway.log.Trace;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -49,6 +50,9 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     private final Callback writeCallback = new WriteCallback();
     private volatile boolean sawBytes;
     private volatile String requestLine;
+    /** The timeline for --trace; null when tracing is off, so nothing is allocated per event. */
+    private final Trace trace;
+    private long flushedAtClientFin = -1;
 
     // Guarded by this.
     private Phase phase = Phase.HEAD;
@@ -80,6 +84,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         InetSocketAddress remote = (InetSocketAddress) endPoint.getRemoteSocketAddress();
         this.remoteHost = remote == null ? "-" : remote.getAddress().getHostAddress();
         this.remotePort = remote == null ? 0 : remote.getPort();
+        this.trace = server.config().trace() == null ? null : new Trace(startNanos, server.config().trace());
     }
 
     @Override
@@ -87,6 +92,9 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         super.onOpen();
         synchronized (this) {
             headDeadline = startNanos + server.config().headTimeout().toNanos(); // before the sweeper can see us
+            if (trace != null) {
+                trace.event("accepted", remoteHost + ":" + remotePort);
+            }
         }
         server.opened(this);
         fillInterested();
@@ -135,6 +143,9 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         Phase now;
         synchronized (this) {
             now = phase;
+            if (trace != null) {
+                trace.bytes(now == Phase.HEAD ? "read" : "read and discarded", n);
+            }
         }
         switch (now) {
             case HEAD -> {
@@ -143,6 +154,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
                 if (result instanceof ParseResult.NeedMore || !startResponse()) {
                     return true;
                 }
+                traceParsed(result);
                 BufferUtil.clear(buffer); // bytes after the request are not ours to read: discard
                 readAheadForEndOfInput(buffer);
                 respondTo(result);
@@ -158,6 +170,9 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
                     overCap = discarded > server.config().lingerBytes();
                     if (overCap) {
                         linger = Linger.BYTE_CAP;
+                        if (trace != null) {
+                            trace.event("linger byte cap", discarded + " B discarded");
+                        }
                     }
                 }
                 if (overCap) {
@@ -208,6 +223,20 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + local.getPort();
     }
 
+    /** For --trace: what the request became, at the moment the parser said so. */
+    private void traceParsed(ParseResult result) {
+        if (trace == null) {
+            return;
+        }
+        synchronized (this) {
+            if (result instanceof ParseResult.Complete complete) {
+                trace.event("request complete", complete.request().line().text());
+            } else if (result instanceof ParseResult.Failed failed) {
+                trace.event("request refused", failed.status().code() + " (" + failed.reason() + ")");
+            }
+        }
+    }
+
     /** The head phase ends exactly once: by a parse result, by EOF, or by the head timeout. */
     private synchronized boolean startResponse() {
         if (phase != Phase.HEAD) {
@@ -253,6 +282,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
             if (!startResponse()) {
                 return;
             }
+            traceParsed(result);
             if (result instanceof ParseResult.Empty) {
                 synchronized (this) {
                     outcome = Outcome.EMPTY;
@@ -276,6 +306,10 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
             return false; // after our own close, fill() says -1 too: that is not the client's FIN
         }
         inputEnded = true;
+        flushedAtClientFin = endPoint.flushedBytes();
+        if (trace != null) {
+            trace.event(phase == Phase.LINGERING ? "client EOF during linger" : "client FIN", null);
+        }
         switch (phase) {
             case HEAD -> fin = FinTiming.BEFORE_HEAD;
             case RESPONDING -> fin = headTimedOut ? FinTiming.BEFORE_HEAD
@@ -311,6 +345,10 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
             file = source;
             lastFlushed = endPoint.flushedBytes();
             lastProgressNanos = System.nanoTime();
+            if (trace != null) {
+                trace.event("response started", response.status().code() + " " + response.status().reasonPhrase()
+                        + ", " + response.head().length + " B head + " + response.owed() + " B owed");
+            }
         }
         ByteBuffer head = ByteBuffer.wrap(response.head());
         if (source != null) {
@@ -380,6 +418,14 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
             }
             phase = Phase.LINGERING;
             lingering = !inputEnded;
+            if (trace != null) {
+                long flushed = endPoint.flushedBytes();
+                trace.event("response written", flushed + " B");
+                if (flushedAtClientFin >= 0) {
+                    trace.event("written after client FIN", (flushed - flushedAtClientFin) + " B");
+                }
+                trace.event("our FIN", lingering ? "lingering for the client's EOF" : "the client's input had ended: close");
+            }
             if (lingering) {
                 lingerDeadline = System.nanoTime() + server.config().linger().toNanos();
             } else {
@@ -414,6 +460,9 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
                 return; // not lingering: the client's EOF came, or another limit already ended it
             }
             linger = Linger.TIMEOUT;
+            if (trace != null) {
+                trace.event("linger timeout", null);
+            }
         }
         closeEndPoint();
     }
@@ -467,10 +516,20 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
             record = new AccessRecord(remoteHost, remotePort, startMillis, requestLine,
                     status == null || flushed == 0 ? 0 : status.code(), Math.max(0, flushed - headLength), owed,
                     Math.min(flushed, headLength), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
-                    fin, ended, linger, reason);
+                    fin, ended, linger, reason, closedTrace(ended));
         }
         closeFile();
         server.closed(this, record);
+    }
+
+    /** The last event, "closed", and the whole timeline for the log line; null when not tracing. */
+    private java.util.List<dev.halfway.log.TraceEvent> closedTrace(Outcome ended) {
+        assert Thread.holdsLock(this);
+        if (trace == null) {
+            return null;
+        }
+        trace.event("closed", "outcome=" + ended.label() + " fin=" + fin.label() + " linger=" + linger.label());
+        return trace.events();
     }
 
     private void closeEndPoint() {

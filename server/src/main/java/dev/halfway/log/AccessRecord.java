@@ -16,6 +16,7 @@ package dev.halfway.log;
  * @param outcome     how the connection ended
  * @param linger      how the staged close ended
  * @param reason      a fixed text saying why, for refused requests and failures, or null
+ * @param events      the connection's timeline when tracing, else null
  */
 public record AccessRecord(
         String remoteHost,
@@ -30,4 +31,5 @@ public record AccessRecord(
         FinTiming fin,
         Outcome outcome,
         Linger linger,
-        String reason) {}
+        String reason,
+        java.util.List<TraceEvent> events) {}

@@ -33,6 +33,9 @@ final class JsonLines implements AccessLog {
         line.put("outcome", r.outcome().label());
         line.put("linger", r.linger().label());
         line.put("reason", r.reason());
+        if (r.events() != null) {
+            line.put("events", r.events());
+        }
         try {
             out.println(JSON.writeValueAsString(line));
         } catch (JsonProcessingException e) {
