@@ -25,6 +25,7 @@ public final class ClientMain implements java.util.concurrent.Callable<Integer> 
         CommandLine cli = new CommandLine(new ClientMain(err));
         cli.addSubcommand("send", new SendCommand(out, err));
         cli.addSubcommand("regress", new RegressCommand(out, err));
+        cli.addSubcommand("bench", new BenchCommand(out, err));
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler((e, a) -> {
@@ -42,7 +43,7 @@ public final class ClientMain implements java.util.concurrent.Callable<Integer> 
 
     @Override
     public Integer call() {
-        err.println("halfway-client: say which command: send or regress (try --help)");
+        err.println("halfway-client: say which command: send, regress or bench (try --help)");
         return Verdict.USAGE;
     }
 }

@@ -1,0 +1,456 @@
+#!/usr/bin/env python3
+"""Helpers of bench/run: free ports, waiting for a server, and the report (table, JSON, SVG).
+
+  bench.py ports N                     N free loopback ports
+  bench.py wait URL PID SECONDS        until URL answers 200 (fails at once if PID dies)
+  bench.py report RAW_DIR OUT_DIR      parse the raw outputs; print the table; write latest.{json,svg,txt}
+  bench.py check OUT_DIR               the report files exist and are well-formed (for --smoke)
+
+Standard library only.
+"""
+import json
+import math
+import os
+import socket
+import statistics
+import sys
+import time
+import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape
+
+SERVERS = ["halfway", "nginx", "lighttpd"]
+
+# id, label, unit, better, measurement, key (what to take from that measurement's parsed output)
+FIGURES = [
+    ("rps-1k-c1", "1 KiB c=1 requests/s", "req/s", "higher", "ab-1k-c1", "rps"),
+    ("p50-1k-c1", "1 KiB c=1 p50 latency", "ms", "lower", "ab-1k-c1", "p50"),
+    ("p99-1k-c1", "1 KiB c=1 p99 latency", "ms", "lower", "ab-1k-c1", "p99"),
+    ("rps-1k-c32", "1 KiB c=32 requests/s", "req/s", "higher", "ab-1k-c32", "rps"),
+    ("p50-1k-c32", "1 KiB c=32 p50 latency", "ms", "lower", "ab-1k-c32", "p50"),
+    ("p99-1k-c32", "1 KiB c=32 p99 latency", "ms", "lower", "ab-1k-c32", "p99"),
+    ("rps-1k-c256", "1 KiB c=256 requests/s", "req/s", "higher", "ab-1k-c256", "rps"),
+    ("p50-1k-c256", "1 KiB c=256 p50 latency", "ms", "lower", "ab-1k-c256", "p50"),
+    ("p99-1k-c256", "1 KiB c=256 p99 latency", "ms", "lower", "ab-1k-c256", "p99"),
+    ("gbps-10m-c4", "10 MiB c=4 throughput", "GB/s", "higher", "ab-10m-c4", "gbps"),
+    ("rps-1k-c32-shutwr", "half-close 1 KiB c=32 requests/s", "req/s", "higher", "hc-1k-c32", "rps"),
+    ("p50-1k-c32-shutwr", "half-close 1 KiB c=32 p50 latency", "ms", "lower", "hc-1k-c32", "p50"),
+    ("p99-1k-c32-shutwr", "half-close 1 KiB c=32 p99 latency", "ms", "lower", "hc-1k-c32", "p99"),
+    ("gbps-10m-c4-shutwr", "half-close 10 MiB c=4 throughput", "GB/s", "higher", "hc-10m-c4", "gbps"),
+    ("cpu-per-10k", "CPU s per 10k requests (1 KiB c=32)", "s", "lower", "ab-1k-c32", "cpu10k"),
+    ("peak-rss", "peak RSS (VmHWM)", "MiB", "lower", None, "rss"),
+]
+
+
+# --- ports and waiting ---------------------------------------------------------------------------
+
+def ports(n):
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        print(" ".join(str(s.getsockname()[1]) for s in socks))
+    finally:
+        for s in socks:
+            s.close()
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie is not alive
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait(url, pid, seconds):
+    assert url.startswith("http://")
+    hostport, _, path = url[len("http://"):].partition("/")
+    host, _, port = hostport.partition(":")
+    deadline = time.monotonic() + seconds
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            print(f"bench: pid {pid} exited before {url} answered", file=sys.stderr)
+            return 1
+        try:
+            with socket.create_connection((host, int(port)), timeout=2) as s:
+                s.sendall(f"GET /{path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n".encode())
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            if head.split(b" ")[1:2] == [b"200"]:
+                return 0
+            last = head.split(b"\r\n")[0].decode("latin-1")
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.2)
+    print(f"bench: {url} did not answer 200 within {seconds} s ({last})", file=sys.stderr)
+    return 1
+
+
+# --- parsing the tools' outputs ------------------------------------------------------------------
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def field(text, name):
+    for line in text.splitlines():
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def number(text):
+    return float(text.split()[0]) if text else None
+
+
+def parse_ab(file, requests, rc):
+    """Figures and failures from `ab -e FILE.csv` output in FILE.out/.err."""
+    out, err = read(file + ".out"), read(file + ".err")
+    res = {"failed": 0, "problems": []}
+    complete = field(out, "Complete requests")
+    seconds = number(field(out, "Time taken for tests"))
+    if complete is None or not seconds:
+        res["failed"] = requests
+        res["problems"].append(f"ab exited {rc} without statistics: " + (err.strip().splitlines() or ["(no output)"])[-1])
+        return res
+    complete = int(complete)
+    failed = int(number(field(out, "Failed requests")) or 0)
+    non2xx = int(number(field(out, "Non-2xx responses")) or 0)
+    detail = ""
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Failed requests:") and i + 1 < len(lines) and lines[i + 1].strip().startswith("("):
+            detail = " " + lines[i + 1].strip()
+    if failed:
+        res["problems"].append(f"ab: {failed} failed requests{detail}")
+    if non2xx:
+        res["problems"].append(f"ab: {non2xx} non-2xx responses")
+    if complete < requests:
+        res["problems"].append(f"ab: only {complete} of {requests} requests completed")
+    if rc != 0:
+        res["problems"].append(f"ab exited {rc}: " + " | ".join(err.strip().splitlines()[-2:]))
+    # ab can count one request more than once (with -r a receive error and a length error): cap it
+    res["failed"] = min(requests, max(failed + non2xx, requests - complete, 1 if rc else 0))
+    res["rps"] = number(field(out, "Requests per second"))
+    body = number(field(out, "HTML transferred"))
+    res["bodyBytes"] = body
+    res["gbps"] = body / seconds / 1e9 if body is not None else None
+    pct = {}
+    for line in read(file + ".csv").splitlines()[1:]:
+        p, _, v = line.partition(",")
+        try:
+            pct[int(float(p))] = float(v)
+        except ValueError:
+            pass
+    res["p50"], res["p99"] = pct.get(50), pct.get(99)
+    if res["p50"] is None:  # no CSV: ab's own table, whole milliseconds
+        for line in lines:
+            s = line.strip()
+            if s.startswith("50%"):
+                res["p50"] = float(s.split()[1])
+            if s.startswith("99%"):
+                res["p99"] = float(s.split()[1])
+    return res
+
+
+def parse_client(file, requests, rc):
+    """Figures and failures from `halfway-client bench --json` output."""
+    out, err = read(file + ".out"), read(file + ".err")
+    res = {"failed": 0, "problems": []}
+    try:
+        j = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        res["failed"] = requests
+        res["problems"].append(f"halfway-client exited {rc} without a report: "
+                               + (err.strip().splitlines() or ["(no output)"])[-1])
+        return res
+    res["failed"] = j["failed"]
+    if j["failed"]:
+        kinds = ", ".join(f"{k} {v}" + (f" ({j['errors'][k]})" if k in j["errors"] else "")
+                          for k, v in j["failures"].items() if v)
+        res["problems"].append(f"halfway-client: {j['failed']} of {j['requests']} requests failed: {kinds}")
+    if rc not in (0, 1):
+        res["problems"].append(f"halfway-client exited {rc}")
+    res["rps"] = j["requestsPerSecond"]
+    res["gbps"] = j["bodyGBPerSecond"]
+    res["bodyBytes"] = j["bodyBytes"]
+    res["p50"], res["p99"] = j["latencyMs"]["p50"], j["latencyMs"]["p99"]
+    return res
+
+
+def load_machine(raw):
+    info = {}
+    for line in read(os.path.join(raw, "machine.txt")).splitlines():
+        k, _, v = line.partition("=")
+        info[k] = v
+    return info
+
+
+def median(values):
+    vs = [v for v in values if v is not None]
+    return statistics.median(vs) if vs else None
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+def report(raw, outdir):
+    machine = load_machine(raw)
+    rounds = int(machine.get("rounds", "1"))
+    clk = int(machine.get("clk_tck", "100"))
+    rows = []
+    with open(os.path.join(raw, "manifest.tsv")) as f:
+        header = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
+    servers = [s for s in SERVERS if any(r["server"] == s for r in rows)]
+
+    parsed = {}  # (measurement, server, round) -> dict
+    failures = []
+    died = set()
+    for r in rows:
+        m, s, rnd = r["measurement"], r["server"], int(r["round"])
+        n, rc = int(r["requests"]), int(r["exit"])
+        file = os.path.join(raw, os.path.basename(r["file"]))
+        if rc == -1:
+            res = {"failed": n, "problems": [f"{s} was not running"]}
+        elif r["tool"] == "ab":
+            res = parse_ab(file, n, rc)
+        else:
+            res = parse_client(file, n, rc)
+        if r["alive"] == "0":
+            died.add(s)
+            if rc != -1:
+                res["problems"].append(f"{s} died during this measurement")
+        ticks = int(r["cpu_ticks"])
+        res["cpu10k"] = ticks / clk / n * 10000 if rc != -1 else None
+        res["cpuSeconds"] = ticks / clk
+        parsed[(m, s, rnd)] = res
+        if res["problems"]:
+            failures.append({"server": s, "measurement": m, "round": rnd, "requests": n,
+                             "failed": res["failed"], "detail": "; ".join(res["problems"])})
+
+    rss = {s: [None] * rounds for s in servers}
+    for rnd in range(1, rounds + 1):
+        for line in read(os.path.join(raw, f"rss-r{rnd}.tsv")).splitlines():
+            s, _, kib = line.partition("\t")
+            if s in rss and kib.strip():
+                rss[s][rnd - 1] = int(kib) / 1024
+
+    figures = []
+    for fid, label, unit, better, m, key in FIGURES:
+        values, failed = {}, {}
+        for s in servers:
+            if key == "rss":
+                values[s] = rss[s]
+                failed[s] = [0] * rounds
+            else:
+                values[s] = [parsed.get((m, s, rnd), {}).get(key) for rnd in range(1, rounds + 1)]
+                failed[s] = [parsed.get((m, s, rnd), {}).get("failed", 0) for rnd in range(1, rounds + 1)]
+        med = {s: median(values[s]) for s in servers}
+        ratio = None
+        if med.get("halfway") is not None and med.get("nginx"):
+            ratio = med["halfway"] / med["nginx"]
+        figures.append({"id": fid, "label": label, "unit": unit, "better": better, "measurement": m,
+                        "values": values, "failedRequests": failed, "median": med, "halfwayOverNginx": ratio})
+
+    halfway_failed = [f for f in failures if f["server"] == "halfway"]
+    ok = not halfway_failed and not died
+    result = {
+        "mode": machine.get("mode"), "rounds": rounds, "servers": servers,
+        "machine": {k: machine.get(k) for k in ("nproc", "kernel", "cpu", "java", "nginx", "lighttpd", "ab",
+                                                 "lighttpd_backend", "date", "elapsed_seconds")},
+        "settings": {"halfway": machine.get("halfway_cmd"), "requests": machine.get("counts"),
+                     "ab": "ab -q -r -s 30 -n N -c C -e CSV URL (HTTP/1.0, a new connection per request)",
+                     "halfwayClient": "halfway-client bench URL --clients C --requests N --warmup K --shut-wr --json"},
+        "figures": figures, "failures": failures, "died": sorted(died), "ok": ok,
+    }
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "latest.json"), "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    table = render_table(result)
+    with open(os.path.join(outdir, "latest.txt"), "w") as f:
+        f.write(table)
+    with open(os.path.join(outdir, "latest.svg"), "w") as f:
+        f.write(render_svg(result))
+    print(table, end="")
+    print(f"\nwrote {outdir}/latest.json, latest.svg, latest.txt (raw tool output in {outdir}/raw/)")
+    return 0 if ok else 1
+
+
+def fmt(v, unit):
+    if v is None:
+        return "-"
+    if unit == "req/s":
+        return f"{v:,.0f}"
+    if unit == "GB/s":
+        return f"{v:.2f}"
+    if unit == "MiB":
+        return f"{v:.1f}"
+    return f"{v:.3f}" if v < 10 else f"{v:.1f}"
+
+
+def render_table(result):
+    servers = result["servers"]
+    m = result["machine"]
+    lines = [f"halfway vs nginx vs lighttpd: {result['mode']} run, {result['rounds']} round(s), medians; "
+             f"{m.get('nproc')} cores, {m.get('kernel')}, {m.get('date')}",
+             "(a value marked ! had failed requests in at least one round: see the list below)", ""]
+    cols = ["halfway", "nginx", "lighttpd"]
+    head = f"{'figure':<38} {'unit':<6} {'better':<6}" + "".join(f" {c:>11}" for c in cols) + f" {'halfway/nginx':>14}"
+    lines += [head, "-" * len(head)]
+    for fig in result["figures"]:
+        cells = []
+        for c in cols:
+            if c not in servers:
+                cells.append(f" {'n/a':>11}")
+                continue
+            mark = "!" if any(fig["failedRequests"][c]) else ""
+            cells.append(f" {fmt(fig['median'][c], fig['unit']) + mark:>11}")
+        r = fig["halfwayOverNginx"]
+        rtxt = "-" if r is None else f"{r:.2f}"
+        if r is not None:
+            good = r >= 1 if fig["better"] == "higher" else r <= 1
+            rtxt += "  ok" if good else "  --"
+        lines.append(f"{fig['label']:<38} {fig['unit']:<6} {fig['better']:<6}" + "".join(cells) + f" {rtxt:>14}")
+    lines.append("")
+    lines.append("halfway/nginx: 'ok' where halfway is at least as good as nginx (given which way is better).")
+    if result["failures"]:
+        lines.append("")
+        lines.append("FAILURES (not hidden in the medians; the values of these runs are still counted):")
+        for f in result["failures"]:
+            lines.append(f"  round {f['round']} {f['server']:<8} {f['measurement']:<11} "
+                         f"{f['failed']} of {f['requests']}: {f['detail']}")
+    if result["died"]:
+        lines.append("")
+        lines.append("SERVERS THAT DIED: " + ", ".join(result["died"]))
+    lines.append("")
+    lines.append("result: " + ("OK" if result["ok"] else "FAILED (halfway failed requests, or a server died)"))
+    return "\n".join(lines) + "\n"
+
+
+def render_svg(result):
+    """A horizontal bar per figure: halfway/nginx on a log2 axis centred on 1.0 (nginx)."""
+    figs = result["figures"]
+
+    def name_of(f):
+        return f'{f["label"]} ({f["unit"]}, {"↑" if f["better"] == "higher" else "↓"} better)'
+
+    left = 24 + int(max(len(name_of(f)) for f in figs) * 7.3)
+    right, top, row = 190, 96, 30
+    plot_w = 520
+    width = left + plot_w + right
+    height = top + row * len(figs) + 70
+    ratios = [f["halfwayOverNginx"] for f in figs if f["halfwayOverNginx"]]
+    span = max([2.0] + [abs(math.log2(r)) for r in ratios])
+    span = min(math.ceil(span), 6)  # at most 1/64 .. 64; beyond that the bar is clipped with an arrow
+    cx = left + plot_w / 2
+
+    def x(r):
+        v = max(-span, min(span, math.log2(r)))
+        return cx + v / span * (plot_w / 2)
+
+    m = result["machine"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13">',
+           f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+           f'<text x="{width / 2}" y="26" text-anchor="middle" font-size="17" font-weight="bold">'
+           f'halfway / nginx, per figure ({escape(str(result["mode"]))} run, {result["rounds"]} round(s), medians)</text>',
+           f'<text x="{width / 2}" y="46" text-anchor="middle" fill="#555">'
+           f'{escape(str(m.get("nproc")))} cores · {escape(str(m.get("kernel")))} · {escape(str(m.get("nginx")))} · '
+           f'{escape(str(m.get("date")))}</text>',
+           f'<text x="{width / 2}" y="64" text-anchor="middle" fill="#555">'
+           f'green: halfway at least as good as nginx; red: worse. Axis is logarithmic.</text>']
+    # grid: powers of two
+    for k in range(-span, span + 1):
+        gx = cx + k / span * (plot_w / 2)
+        label = f"{2 ** k:g}" if k >= 0 else f"1/{2 ** -k:g}"
+        out.append(f'<line x1="{gx:.1f}" y1="{top - 8}" x2="{gx:.1f}" y2="{top + row * len(figs)}" '
+                   f'stroke="{"#222" if k == 0 else "#ddd"}" stroke-width="{2 if k == 0 else 1}"/>')
+        out.append(f'<text x="{gx:.1f}" y="{top + row * len(figs) + 18}" text-anchor="middle" fill="#333">{label}</text>')
+    out.append(f'<text x="{cx:.1f}" y="{top - 14}" text-anchor="middle" font-weight="bold">1.0 = nginx</text>')
+    out.append(f'<text x="{cx:.1f}" y="{top + row * len(figs) + 40}" text-anchor="middle" fill="#333">'
+               f'halfway / nginx (median over rounds)</text>')
+    for i, f in enumerate(figs):
+        y = top + i * row
+        out.append(f'<text x="{left - 10}" y="{y + row / 2 + 4:.1f}" text-anchor="end">{escape(name_of(f))}</text>')
+        r = f["halfwayOverNginx"]
+        if not r:
+            out.append(f'<text x="{cx + 8:.1f}" y="{y + row / 2 + 4:.1f}" fill="#888">no ratio (no nginx value)</text>')
+            continue
+        good = r >= 1 if f["better"] == "higher" else r <= 1
+        x0, x1 = sorted((cx, x(r)))
+        colour = "#2e9e44" if good else "#d0413a"
+        out.append(f'<rect x="{x0:.1f}" y="{y + 6}" width="{max(x1 - x0, 1.5):.1f}" height="{row - 12}" fill="{colour}"/>')
+        failing = [s for s in ("halfway", "nginx") if any(f["failedRequests"].get(s) or [])]
+        text = f"{r:.2f}" + (f" ({' and '.join(failing)} failed requests!)" if failing else "")
+        tx = x(r) + 6 if r >= 1 else x(r) - 6
+        anchor = "start" if r >= 1 else "end"
+        out.append(f'<text x="{tx:.1f}" y="{y + row / 2 + 4:.1f}" text-anchor="{anchor}">{escape(text)}</text>')
+    if not any(f["halfwayOverNginx"] for f in figs):
+        out.append(f'<text x="{cx:.1f}" y="{top + row * len(figs) / 2:.1f}" text-anchor="middle" font-size="15" '
+                   f'fill="#a00">no nginx in this run (smoke): no ratios to draw</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def check(outdir):
+    problems = []
+    try:
+        with open(os.path.join(outdir, "latest.json")) as f:
+            j = json.load(f)
+        ids = [fig["id"] for fig in j["figures"]]
+        if ids != [f[0] for f in FIGURES]:
+            problems.append(f"latest.json has figures {ids}")
+        for fig in j["figures"]:
+            if fig["median"].get("halfway") is None:
+                problems.append(f"no halfway value for {fig['id']}")
+    except (OSError, ValueError, KeyError) as e:
+        problems.append(f"latest.json: {e}")
+    try:
+        root = ET.parse(os.path.join(outdir, "latest.svg")).getroot()
+        if not root.tag.endswith("svg"):
+            problems.append("latest.svg is not an SVG")
+    except (OSError, ET.ParseError) as e:
+        problems.append(f"latest.svg: {e}")
+    if not read(os.path.join(outdir, "latest.txt")).startswith("halfway vs nginx"):
+        problems.append("latest.txt is missing")
+    for p in problems:
+        print(f"bench: smoke check: {p}", file=sys.stderr)
+    if not problems:
+        print("bench: smoke check: table, latest.json and latest.svg are in place")
+    return 1 if problems else 0
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "ports":
+        ports(int(argv[1]))
+        return 0
+    if len(argv) == 4 and argv[0] == "wait":
+        return wait(argv[1], int(argv[2]), float(argv[3]))
+    if len(argv) == 3 and argv[0] == "report":
+        return report(argv[1], argv[2])
+    if len(argv) == 2 and argv[0] == "check":
+        return check(argv[1])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
