@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "send", mixinStandardHelpOptions = true, versionProvider = ClientVersion.class, sortOptions = false,
         usageHelpAutoWidth = true,
         description = {"Send one HTTP request, half-close (by default), and read the whole response.",
-                "The response goes to stdout as received (head and body, like curl -i); a one-line report goes to stderr."},
+                "The response goes to stdout as received (head and body, like curl -i); a one-line report goes to stderr.",
+                "--trace and --ladder show what the client saw of the connection, on stderr before the report."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:a complete response ended by the server's FIN (or --close/--reset done)",
                 "2:bad arguments", "3:no response: the stream ended before any byte",
@@ -90,6 +91,16 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--trace", description = "Print the client's timeline to stderr, one line per event, in ms from the start of connect: "
+            + "connect, connected, sent, our FIN (shutdown, close or reset), first response byte, received (consecutive reads as one), "
+            + "and the end: server FIN, RST or timeout.")
+    boolean trace;
+
+    @Option(names = "--ladder", description = "Draw the exchange on stderr as a text sequence diagram of what the client saw: "
+            + "client and server columns, time downwards, arrows for the handshake, the request, the FINs, the status line and bytes, "
+            + "and the server's FIN or RST (<--X).")
+    boolean ladder;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -125,6 +136,13 @@ final class SendCommand implements Callable<Integer> {
             };
             result = Exchange.run(plan, sink);
             stdout.flush();
+        }
+        if (trace) {
+            err.print(result.timeline().trace());
+        }
+        if (ladder) {
+            err.print(Ladder.render(result.timeline(), Ladder.requestLine(plan.pieces().get(0).bytes()),
+                    Ladder.statusLine(result.meter())));
         }
         Report report = Report.of(result);
         err.println(json ? report.json() : report.text());
