@@ -441,6 +441,10 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     private void onWriteFailed(Throwable failure) {
         closeFile();
         synchronized (this) {
+            if (trace != null) {
+                trace.event("write failed", (failure instanceof EofException ? "the client had closed or reset" : "error")
+                        + ", " + endPoint.flushedBytes() + " B written");
+            }
             if (outcome == null) {
                 if (failure instanceof EofException) {
                     outcome = Outcome.RESET;
