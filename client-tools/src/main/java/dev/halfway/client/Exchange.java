@@ -96,7 +96,7 @@ public final class Exchange {
             try {
                 for (Piece piece : plan.pieces()) {
                     if (piece.pauseMillis() > 0) {
-                        Thread.sleep(piece.pauseMillis());
+                        sleepUntil(piece.pauseMillis(), deadline);
                     }
                     out.write(piece.bytes());
                     out.flush();
@@ -149,7 +149,7 @@ public final class Exchange {
     private static StreamEnd read(Socket socket, ReadPolicy policy, ResponseMeter meter, Timing timing, long deadline)
             throws IOException, InterruptedException {
         if (policy.delayMillis() > 0) {
-            Thread.sleep(policy.delayMillis());
+            sleepUntil(policy.delayMillis(), deadline);
         }
         InputStream in = socket.getInputStream();
         int chunk = policy.bytesPerSecond() > 0 ? (int) Math.max(1, Math.min(64 * 1024, policy.bytesPerSecond() / 20)) : 64 * 1024;
@@ -197,6 +197,14 @@ public final class Exchange {
                     TimeUnit.NANOSECONDS.sleep(Math.min(wait, Math.max(0, deadline - System.nanoTime())));
                 }
             }
+        }
+    }
+
+    /** Sleeps {@code millis}, but never past the exchange's deadline (--timeout bounds everything). */
+    private static void sleepUntil(long millis, long deadline) throws InterruptedException {
+        long nanos = Math.min(TimeUnit.MILLISECONDS.toNanos(millis), deadline - System.nanoTime());
+        if (nanos > 0) {
+            TimeUnit.NANOSECONDS.sleep(nanos);
         }
     }
 

@@ -23,7 +23,6 @@ import java.util.Locale;
  *
  * <p>A server's RST is drawn {@code <--X}, ours {@code X-->}; what only the client saw (a timeout,
  * a failed send) is a note in parentheses between the lifelines.
- * </pre>
  */
 public final class Ladder {
     /** The widest line, in columns. */

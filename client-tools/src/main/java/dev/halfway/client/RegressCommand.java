@@ -93,9 +93,10 @@ final class RegressCommand implements Callable<Integer> {
             err.println("regress: " + e.getMessage());
             return Verdict.USAGE;
         }
+        String column = "%-" + cases.stream().mapToInt(c -> c.name().length()).max().orElse(1) + "s";
         if (list) {
             for (RegressCase c : cases) {
-                out.printf("%-34s %s%n", c.name(), c.what());
+                out.printf(column + " %s%n", c.name(), c.what());
             }
             return 0;
         }
@@ -103,7 +104,7 @@ final class RegressCommand implements Callable<Integer> {
         List<RegressRunner.Outcome> outcomes = new RegressRunner(System.console() != null ? err : null).run(cases);
         int passed = 0;
         for (RegressRunner.Outcome o : outcomes) {
-            out.printf("%s  %-34s %s%n", o.passed() ? "PASS" : "FAIL", o.name(), o.detail());
+            out.printf("%s  " + column + " %s%n", o.passed() ? "PASS" : "FAIL", o.name(), o.detail());
             passed += o.passed() ? 1 : 0;
         }
         int failed = outcomes.size() - passed;

@@ -118,6 +118,11 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
                     return;
                 }
                 if (n == 0) {
+                    if (trace != null) {
+                        synchronized (this) {
+                            trace.settle(); // the bytes read so far are printed now, not at the next event
+                        }
+                    }
                     if (isReading()) {
                         fillInterested();
                     }
@@ -238,11 +243,16 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     }
 
     /** The head phase ends exactly once: by a parse result, by EOF, or by the head timeout. */
-    private synchronized boolean startResponse() {
+    private boolean startResponse() {
+        return startResponse(false);
+    }
+
+    private synchronized boolean startResponse(boolean headTimeout) {
         if (phase != Phase.HEAD) {
             return false;
         }
         phase = Phase.RESPONDING;
+        headTimedOut = headTimeout;
         // The write-progress clock starts now: the sweeper may look before send() has run.
         lastFlushed = endPoint.flushedBytes();
         lastProgressNanos = System.nanoTime();
@@ -324,10 +334,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     }
 
     private void onHeadTimeout() {
-        if (startResponse()) {
-            synchronized (this) {
-                headTimedOut = true;
-            }
+        if (startResponse(true)) {
             String why = "request head did not arrive in time";
             send(Responder.error(Status.REQUEST_TIMEOUT, Version.HTTP_1_0, false, why), Outcome.TIMEOUT, why);
         }
@@ -393,7 +400,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
             }
             case RESPONDING -> {
                 if (stalled) {
-                    closeEndPoint();
+                    abort();
                 }
             }
             case LINGERING -> {
@@ -417,19 +424,20 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
                 outcome = outcomeIfWritten;
             }
             phase = Phase.LINGERING;
-            lingering = !inputEnded;
+            lingering = !inputEnded && !server.config().linger().isZero();
             if (trace != null) {
                 long flushed = endPoint.flushedBytes();
                 trace.event("response written", flushed + " B");
                 if (flushedAtClientFin >= 0) {
                     trace.event("written after client FIN", (flushed - flushedAtClientFin) + " B");
                 }
-                trace.event("our FIN", lingering ? "lingering for the client's EOF" : "the client's input had ended: close");
+                trace.event("our FIN", lingering ? "lingering for the client's EOF"
+                        : inputEnded ? "the client's input had ended: close" : "--linger 0: close");
             }
             if (lingering) {
                 lingerDeadline = System.nanoTime() + server.config().linger().toNanos();
             } else {
-                linger = Linger.CLIENT_EOF;
+                linger = inputEnded ? Linger.CLIENT_EOF : Linger.TIMEOUT; // --linger 0: no wait at all
             }
         }
         endPoint.shutdownOutput(); // with input already shut, Jetty closes the endpoint here
@@ -478,6 +486,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
 
     /** A stop that cannot wait any longer: cut the connection and say so in the log. */
     void shutdown() {
+        boolean cut = false;
         synchronized (this) {
             if (phase == Phase.CLOSED) {
                 return;
@@ -486,8 +495,15 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
                 outcome = Outcome.SHUTDOWN;
                 reason = "server stopped";
             }
+            if (phase == Phase.RESPONDING) {
+                cut = true;
+            }
         }
-        closeEndPoint();
+        if (cut) {
+            abort();
+        } else {
+            closeEndPoint();
+        }
     }
 
     /** True when nothing has been asked of us yet: a stop may close it at once. */
@@ -534,6 +550,21 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         }
         trace.event("closed", "outcome=" + ended.label() + " fin=" + fin.label() + " linger=" + linger.label());
         return trace.events();
+    }
+
+    /**
+     * Cuts a response that cannot be finished (the client stopped reading, or the server stops):
+     * SO_LINGER 0 makes the close an RST, so the kernel drops the unsent bytes at once instead of
+     * keeping an orphaned socket with megabytes queued, and the client learns the response was cut
+     * rather than seeing a FIN that looks like an ending.
+     */
+    private void abort() {
+        try {
+            endPoint.getChannel().setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+        } catch (IOException | RuntimeException e) {
+            // already closed: nothing is queued
+        }
+        closeEndPoint();
     }
 
     private void closeEndPoint() {

@@ -51,6 +51,11 @@ public final class Trace {
         pendingBytes += n;
     }
 
+    /** Records the bytes counted so far as one event now (the reads have paused). */
+    public void settle() {
+        flushBytes();
+    }
+
     /** The events so far, the pending byte count included. */
     public List<TraceEvent> events() {
         flushBytes();

@@ -136,4 +136,18 @@ class StagedCloseTest {
             assertEquals(Outcome.COMPLETE, r.outcome());
         }
     }
+
+    @Test
+    void lingerZeroClosesRightAfterOurFin() throws Exception {
+        try (TestServer server = new TestServer(Fixtures.root(dir),
+                c -> TestServer.with(c, c.headTimeout(), c.writeTimeout(), Duration.ZERO, c.lingerBytes()))) {
+            try (RawClient c = new RawClient(server.port())) {
+                RawClient.Reply reply = c.send("GET /small.txt HTTP/1.0\r\n\r\n").readAll();
+                assertEquals(200, reply.status());
+                AccessRecord r = server.nextRecord(); // logged while the client still holds its side open
+                assertEquals(Linger.TIMEOUT, r.linger());
+                assertTrue(r.durationMillis() < 200, "no wait: " + r.durationMillis() + " ms");
+            }
+        }
+    }
 }
