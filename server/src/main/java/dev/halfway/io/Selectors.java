@@ -49,6 +49,11 @@ final class Selectors extends SelectorManager {
         super.execute(task);
     }
 
+    /** A selector to run the acceptor on. */
+    ManagedSelector pick() {
+        return chooseSelector();
+    }
+
     @Override
     protected void onAcceptFailed(SelectableChannel channel, Throwable cause) {
         failed.accept(channel, cause);

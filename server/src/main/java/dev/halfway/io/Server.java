@@ -26,15 +26,15 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * The halfway server: a listening socket and its accept thread, Jetty's selectors, a thread pool,
+ * The halfway server: a listening socket, Jetty's selectors, a thread pool,
  * a scheduler and a buffer pool, and the set of open connections. {@link #start} binds and
  * accepts; {@link #stop} stops accepting, lets in-flight exchanges finish within the drain
  * timeout, then cuts what is left (logged as {@code shutdown}).
  *
- * <p>At most {@code maxConnections} connections are open at once. The accept thread takes a slot
- * before each accept and a closing connection gives it back; with no slot free it simply stops
- * accepting, so new connections wait in the kernel's accept queue (backlog 1024) and are served
- * in turn, and the open ones are not disturbed.
+ * <p>At most {@code maxConnections} connections are open at once. The {@link ThrottledAcceptor}
+ * takes a slot before each accept and a closing connection gives it back; with no slot free it
+ * stops accepting, so new connections wait in the kernel's accept queue (backlog 1024) and are
+ * served in turn, and the open ones are not disturbed.
  */
 public final class Server {
     private static final int INPUT_BUFFER = 8 * 1024;
@@ -49,7 +49,7 @@ public final class Server {
     private final Semaphore slots;
     private Selectors selectors;
     private ServerSocketChannel listener;
-    private Thread acceptor;
+    private ThrottledAcceptor acceptor;
     private volatile boolean stopping;
     private int boundPort;
 
@@ -86,8 +86,7 @@ public final class Server {
             throw e;
         }
         scheduler.schedule(this::sweep, sweepPeriodMillis(), TimeUnit.MILLISECONDS);
-        acceptor = new Thread(this::acceptLoop, "halfway-accept");
-        acceptor.setDaemon(true);
+        acceptor = new ThrottledAcceptor(listener, selectors.pick(), slots, this::register, scheduler);
         acceptor.start();
     }
 
@@ -125,40 +124,14 @@ public final class Server {
         return Math.max(10, Math.min(250, shortest / 8));
     }
 
-    /** Takes a slot, accepts (blocking), hands the socket to a selector; until the listener closes. */
-    private void acceptLoop() {
-        while (!stopping) {
-            try {
-                slots.acquire();
-            } catch (InterruptedException e) {
-                return;
-            }
-            SocketChannel socket;
-            try {
-                socket = listener.accept();
-            } catch (ClosedChannelException e) {
-                slots.release();
-                return; // stopped
-            } catch (IOException e) {
-                slots.release();
-                pause(); // e.g. out of file descriptors: try again shortly instead of spinning
-                continue;
-            }
-            try {
-                socket.configureBlocking(false);
-                socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                selectors.accept(socket);
-            } catch (IOException | RuntimeException e) {
-                acceptFailed(socket, e);
-            }
-        }
-    }
-
-    private static void pause() {
+    /** Hands an accepted socket to a selector; its slot is already taken. */
+    private void register(SocketChannel socket) {
         try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            socket.configureBlocking(false);
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            selectors.accept(socket);
+        } catch (IOException | RuntimeException e) {
+            acceptFailed(socket, e);
         }
     }
 
@@ -180,6 +153,9 @@ public final class Server {
                     "accepted socket could not be registered", null));
         } finally {
             slots.release();
+            if (acceptor != null) {
+                acceptor.resume();
+            }
         }
     }
 
@@ -210,15 +186,10 @@ public final class Server {
             }
             stopping = true;
         }
-        closeQuietly(listener);
         if (acceptor != null) {
-            acceptor.interrupt();
-            try {
-                acceptor.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            acceptor.stop();
         }
+        closeQuietly(listener);
         for (ServerConnection c : connections) {
             if (c.isIdle()) {
                 c.shutdown();
@@ -290,6 +261,7 @@ public final class Server {
         } finally {
             if (connections.remove(connection)) {
                 slots.release();
+                acceptor.resume();
             }
         }
     }
