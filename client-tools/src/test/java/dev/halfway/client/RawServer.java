@@ -126,6 +126,35 @@ final class RawServer implements AutoCloseable {
     }
 
     /** Reads until the client's FIN; returns everything read. */
+    /**
+     * A handler that aborts mid-body, deterministically: it reads the request and its FIN, starts
+     * writing a {@code bodySize}-byte response, and 100 ms later closes with SO_LINGER 0 (an RST),
+     * counting {@code aborted} down. A client that has not read yet gets the bytes already queued,
+     * then ECONNRESET.
+     */
+    static Handler abortingMidBody(int bodySize, java.util.concurrent.CountDownLatch aborted) {
+        return (socket, s) -> {
+            readUntilEof(socket);
+            Thread writer = new Thread(() -> {
+                try {
+                    java.io.OutputStream out = socket.getOutputStream();
+                    out.write(("HTTP/1.0 200 OK\r\nContent-Length: " + bodySize + "\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    out.write(new byte[bodySize]);
+                } catch (Exception expected) {
+                    // the abort below interrupts this write
+                }
+            }, "rst-writer");
+            writer.setDaemon(true);
+            writer.start();
+            Thread.sleep(100);
+            socket.setSoLinger(true, 0);
+            socket.close();
+            aborted.countDown();
+            writer.join(2000);
+        };
+    }
+
     static byte[] readUntilEof(Socket socket) throws IOException {
         return socket.getInputStream().readAllBytes();
     }

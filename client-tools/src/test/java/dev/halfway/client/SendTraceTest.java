@@ -223,25 +223,7 @@ class SendTraceTest {
     void anRstMidBody() throws Exception {
         int bodySize = 2 << 20;
         CountDownLatch aborted = new CountDownLatch(1);
-        try (RawServer server = RawServer.start((socket, s) -> {
-            RawServer.readUntilEof(socket);
-            Thread writer = new Thread(() -> {
-                try {
-                    OutputStream out = socket.getOutputStream();
-                    out.write(bytes("HTTP/1.0 200 OK\r\nContent-Length: " + bodySize + "\r\n\r\n"));
-                    out.write(new byte[bodySize]);
-                } catch (Exception expected) {
-                    // the abort interrupts this write
-                }
-            }, "rst-writer");
-            writer.setDaemon(true);
-            writer.start();
-            Thread.sleep(100);
-            socket.setSoLinger(true, 0);
-            socket.close();
-            aborted.countDown();
-            writer.join(2000);
-        })) {
+        try (RawServer server = RawServer.start(RawServer.abortingMidBody(bodySize, aborted))) {
             Cli.Run run = Cli.run("send", "--trace", "--ladder", "--read-delay", "300", "--rcvbuf", "16384", server.url("/2m"));
 
             assertTrue(aborted.await(2, TimeUnit.SECONDS));
