@@ -38,7 +38,6 @@ public final class RequestParser {
     private State state = State.REQUEST_LINE;
     private byte[] line = new byte[256];
     private int lineLength;
-    private boolean sawAnyByte;
     private int headBytes;
     private String requestLineText;
     private RequestLine requestLine;
@@ -132,25 +131,10 @@ public final class RequestParser {
         return requestLineText;
     }
 
-    /** True once any byte has been offered: the connection is no longer empty. */
-    public boolean started() {
-        return sawAnyByte;
-    }
-
-    /** Bytes of head consumed so far (request line and fields, line endings included). */
-    public int headBytes() {
-        return headBytes;
-    }
-
-    public ParseResult result() {
-        return result;
-    }
-
     private void appendToLine(ByteBuffer buffer, int pos, int take) {
         if (take == 0) {
             return;
         }
-        sawAnyByte = true;
         // Each state checks one limit, on how many bytes it has seen in all, so the status cannot
         // depend on how the bytes were split into reads: the request line is held to its own
         // limit (→ 414) and the head limit (→ 431) applies from the first field line on.
