@@ -15,6 +15,14 @@ import java.util.List;
  * stricter rules of RFC 9112 §2-§6: CRLF ends a line and a bare LF is accepted (RFC 9112 §2.2), a
  * bare CR is an error, obsolete line folding is rejected (§5.2), a body exists only when
  * Content-Length says so (RFC 1945 §7.2.2, RFC 9112 §6.3). Each limit has exactly one status.
+ *
+ * <p>Simple or Full (RFC 1945 §4.1): a request is a Simple-Request (HTTP/0.9, answered by a
+ * Simple-Response, the body alone) only when its line is exactly {@code "GET" SP Request-URI} and
+ * its line end; such a line is Complete at once, so it is never Failed. Any other line (one with
+ * a version token, well-formed or not, more than two words, a second SP, a tab, or a second word
+ * that is no Request-URI, such as {@code GET HTTP/1.0}) is a Full-Request, or could still become
+ * one when it is refused (a line over the limit, input ending inside it). Hence every
+ * {@link ParseResult.Failed} is owed a Full-Response, with an {@code HTTP/1.0} status line.
  */
 public final class RequestParser {
 
@@ -212,6 +220,12 @@ public final class RequestParser {
             if (!methodName.equals("GET")) {
                 throw new HttpError(Status.BAD_REQUEST, "request line has no version");
             }
+            if (!isRequestUriForm(sp1 + 1, length)) {
+                // Not a Simple-Request, so a Full-Request line that lacks a part: answered with a status line.
+                throw new HttpError(Status.BAD_REQUEST, startsWithHttpSlash(sp1 + 1, length)
+                        ? "request line has a version but no target"
+                        : "Simple-Request target is not a Request-URI");
+            }
             requestLine = new RequestLine(Method.GET, target, Version.HTTP_0_9, requestLineText);
             complete();
             return;
@@ -244,6 +258,38 @@ public final class RequestParser {
             return Version.HTTP_1_1;
         }
         throw new HttpError(Status.VERSION_NOT_SUPPORTED, "HTTP version not supported");
+    }
+
+    /**
+     * Whether {@code line[from, to)} has the form of a Request-URI, RFC 1945 §5.1.2:
+     * {@code "*" | absoluteURI | abs_path}, that is exactly "*", or "/" first, or a scheme and ":"
+     * first (§3.2.1: {@code absoluteURI = scheme ":" ...}, {@code scheme = 1*( ALPHA | DIGIT | "+"
+     * | "-" | "." )}). Only the form, which decides Simple or Full: the rest of the path (escapes,
+     * dot segments) is the responder's, and its refusal of a Simple-Request is a Simple-Response.
+     * An HTTP-version ({@code "HTTP" "/" 1*DIGIT "." 1*DIGIT}, §3.1, in any case) is never a
+     * Request-URI: it has a "/" before any ":".
+     */
+    private boolean isRequestUriForm(int from, int to) {
+        if (line[from] == '/' || to - from == 1 && line[from] == '*') {
+            return true;
+        }
+        for (int i = from; i < to; i++) {
+            byte b = line[i];
+            if (b == ':') {
+                return i > from;
+            }
+            boolean schemeByte = b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || isDigit(b) || b == '+' || b == '-' || b == '.';
+            if (!schemeByte) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** {@code "HTTP/"} in any case (RFC 1945 §2.1: its literals are case-insensitive), for the log's reason. */
+    private boolean startsWithHttpSlash(int from, int to) {
+        return to - from >= 5 && (line[from] | 0x20) == 'h' && (line[from + 1] | 0x20) == 't'
+                && (line[from + 2] | 0x20) == 't' && (line[from + 3] | 0x20) == 'p' && line[from + 4] == '/';
     }
 
     /** field-line = field-name ":" OWS field-value OWS (RFC 9112 §5). */

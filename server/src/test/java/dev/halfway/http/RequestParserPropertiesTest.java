@@ -532,6 +532,17 @@ class RequestParserPropertiesTest {
                 Tuple.of(1, Arbitraries.of("*", "/", "/index.html", "/small.txt")));
     }
 
+    /**
+     * Targets of a Simple-Request: a Request-URI in form (RFC 1945 §5.1.2: "*", absoluteURI or
+     * abs_path); any other second word makes the line a malformed Full-Request.
+     */
+    static Arbitrary<String> requestUris() {
+        Arbitrary<String> anyPath = Arbitraries.strings().withCharRange((char) 0x21, (char) 0x7E).ofMaxLength(60).map(s -> "/" + s);
+        return Arbitraries.frequencyOf(
+                Tuple.of(10, targets().filter(t -> t.startsWith("/") || t.equals("*") || t.startsWith("http://"))),
+                Tuple.of(2, anyPath));
+    }
+
     @Provide
     Arbitrary<ValidRequest> validRequests() {
         return validRequestArbitrary();
@@ -541,7 +552,7 @@ class RequestParserPropertiesTest {
         Arbitrary<Integer> leading = Arbitraries.frequencyOf(
                 Tuple.of(10, Arbitraries.just(0)),
                 Tuple.of(1, Arbitraries.integers().between(1, 3)));
-        Arbitrary<ValidRequest> simple = Combinators.combine(leading, targets())
+        Arbitrary<ValidRequest> simple = Combinators.combine(leading, requestUris())
                 .as((lead, target) -> new ValidRequest(lead, "GET", target, Version.HTTP_0_9, List.of(), null));
         Arbitrary<ValidRequest> full = Arbitraries.of(Method.values()).flatMap(method -> {
             Arbitrary<byte[]> body = Arbitraries.bytes().array(byte[].class).ofMaxSize(300);

@@ -76,6 +76,31 @@ class RequestParserTest {
                 row("Simple-Request", "GET /x\r\n", "complete GET /x HTTP/0.9 body=0", "same"),
                 row("Simple-Request needs GET", "HEAD /x\r\n", "fail 400", "same"),
                 row("Simple-Request line without end", "GET /x", NEED, "fail 400"),
+                // Simple or Full (RFC 1945 §4.1): only "GET" SP Request-URI is 0.9; a failure is always a Full-Request
+                row("Simple-Request, absoluteURI", "GET http://h/x\r\n", "complete GET http://h/x HTTP/0.9 body=0", "same"),
+                row("Simple-Request, any scheme", "GET a+b.c-1:x\r\n", "complete GET a+b.c-1:x HTTP/0.9 body=0", "same"),
+                row("Simple-Request, *", "GET *\r\n", "complete GET * HTTP/0.9 body=0", "same"),
+                row("Simple-Request, bad escape is the responder's", "GET /x%zz\r\n", "complete GET /x%zz HTTP/0.9 body=0", "same"),
+                row("Simple-Request, HTTP/1.0 inside the path", "GET /a/HTTP/1.0\r\n", "complete GET /a/HTTP/1.0 HTTP/0.9 body=0", "same"),
+                row("Simple-Request, then bytes that are not its", "GET /x\r\nHost: h\r\n\r\n", "complete GET /x HTTP/0.9 body=0", "same"),
+                row("version without a target", "GET HTTP/1.0\r\n\r\n", "fail 400", "same"),
+                row("HTTP/1.1 without a target", "GET HTTP/1.1\r\nHost: h\r\n\r\n", "fail 400", "same"),
+                row("lower-case version without a target", "GET http/1.0\r\n\r\n", "fail 400", "same"),
+                row("unsupported version without a target", "GET HTTP/2.0\r\n\r\n", "fail 400", "same"),
+                row("version alone, without end", "GET HTTP/1.0", NEED, "fail 400"),
+                row("second word is no Request-URI", "GET x\r\n", "fail 400", "same"),
+                row("second word is * and more", "GET *x\r\n", "fail 400", "same"),
+                row("empty scheme", "GET :x\r\n", "fail 400", "same"),
+                row("two words, trailing space", "GET /x \r\n", "fail 400", "same"),
+                row("two words, two spaces", "GET  /x\r\n", "fail 400", "same"),
+                row("three words, no version", "GET /a b\r\n", "fail 400", "same"),
+                row("four words", "GET /a b c\r\n", "fail 400", "same"),
+                row("tab before the version", "GET /a\tHTTP/1.0\r\n\r\n", "fail 400", "same"),
+                row("tab after GET, no version", "GET\t/a\r\n", "fail 400", "same"),
+                row("two spaces before the version", "GET /a  HTTP/1.0\r\n\r\n", "fail 400", "same"),
+                row("word after the version", "GET /a HTTP/1.0 x\r\n\r\n", "fail 400", "same"),
+                row("lower-case version, bad target", "GET /x%zz http/1.0\r\n\r\n", "fail 400", "same"),
+                row("Full-Request with a bad escape is the responder's", "GET /x%zz HTTP/1.0\r\n\r\n", "complete GET /x%zz HTTP/1.0 body=0", "same"),
                 // EOF before completion
                 row("nothing", "", NEED, EMPTY),
                 row("only empty lines", "\r\n\r\n", NEED, EMPTY),
@@ -251,6 +276,14 @@ class RequestParserTest {
         ParseResult r = RequestParser.withDefaults().parse(ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
         assertEquals(Status.VERSION_NOT_SUPPORTED, ((ParseResult.Failed) r).status());
         assertEquals("HTTP/2 connection preface; this server speaks HTTP/1.0", ((ParseResult.Failed) r).reason());
+    }
+
+    @Test
+    void namesAVersionWithoutATargetInItsReason() {
+        ParseResult r = RequestParser.withDefaults().parse(ascii("GET HTTP/1.0\r\n\r\n"));
+        assertEquals("request line has a version but no target", ((ParseResult.Failed) r).reason());
+        r = RequestParser.withDefaults().parse(ascii("GET x\r\n"));
+        assertEquals("Simple-Request target is not a Request-URI", ((ParseResult.Failed) r).reason());
     }
 
     private static ByteBuffer ascii(String s) {

@@ -41,6 +41,8 @@ class EndOfInputTest {
                 Arguments.of("only an empty line: quiet close", "\r\n", -1, Outcome.EMPTY),
                 Arguments.of("HTTP/0.9 Simple-Request: the body alone", "GET /small.txt\r\n", 0, Outcome.COMPLETE),
                 Arguments.of("request line without its end", "GET /small.txt HTTP/1.0", 400, Outcome.BAD_REQUEST),
+                Arguments.of("Simple-Request line without its end: a status line", "GET /small.txt", 400, Outcome.BAD_REQUEST),
+                Arguments.of("version without a target, without its end", "GET HTTP/1.0", 400, Outcome.BAD_REQUEST),
                 Arguments.of("head without the empty line", "GET /small.txt HTTP/1.0\r\nHost: x\r\n", 400, Outcome.BAD_REQUEST),
                 Arguments.of("body shorter than Content-Length", "POST / HTTP/1.0\r\nContent-Length: 10\r\n\r\nabc", 400, Outcome.BAD_REQUEST),
                 Arguments.of("body without Content-Length", "POST / HTTP/1.0\r\n\r\nsome body", 411, Outcome.BAD_REQUEST));

@@ -177,7 +177,19 @@ class ProtocolTest {
                 refused("obsolete line folding", "GET /small.txt HTTP/1.0\r\nA: b\r\n c\r\n\r\n", 400),
                 refused("Transfer-Encoding", "POST /small.txt HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
                 refused("body larger than the limit", "POST /small.txt HTTP/1.0\r\nContent-Length: 2000000\r\n\r\n", 413),
-                refused("head ends at the half-close", "GET /small.txt HTTP/1.0\r\nHost: x\r\n", 400));
+                refused("head ends at the half-close", "GET /small.txt HTTP/1.0\r\nHost: x\r\n", 400),
+                // not a Simple-Request (RFC 1945 §4.1: only "GET" SP Request-URI is), so a status line
+                refused("version without a target", "GET HTTP/1.0\r\n\r\n", 400, HTML),
+                refused("HTTP/1.1 without a target", "GET HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+                refused("lower-case version without a target", "GET http/1.0\r\n\r\n", 400),
+                refused("second word is no Request-URI", "GET small.txt\r\n", 400),
+                refused("three words, no version", "GET /small.txt b\r\n", 400),
+                refused("four words", "GET /a b c\r\n", 400),
+                refused("two words and a trailing space", "GET /small.txt \r\n", 400),
+                refused("tab before the version", "GET /small.txt\tHTTP/1.0\r\n\r\n", 400),
+                refused("two spaces before the version", "GET /small.txt  HTTP/1.0\r\n\r\n", 400),
+                refused("lower-case version, bad escape", "GET /x%zz http/1.0\r\n\r\n", 400),
+                badTarget("bad escape in a Full-Request", "GET /x%zz HTTP/1.0\r\n\r\n", 400, null));
     }
 
     static String ims(String date) {
@@ -369,7 +381,11 @@ class ProtocolTest {
                 new Simple("index", "GET /\r\n", Fixtures.INDEX.getBytes(StandardCharsets.US_ASCII), 200),
                 new Simple("missing file", "GET /missing.txt\r\n", ErrorPage.body(Status.NOT_FOUND), 404),
                 new Simple("directory without slash cannot redirect", "GET /sub\r\n", ErrorPage.body(Status.NOT_FOUND), 404),
-                new Simple("traversal", "GET /../etc/passwd\r\n", ErrorPage.body(Status.FORBIDDEN), 403));
+                new Simple("traversal", "GET /../etc/passwd\r\n", ErrorPage.body(Status.FORBIDDEN), 403),
+                // refused by the responder, but the line was a Simple-Request: still the body alone
+                new Simple("bad escape", "GET /x%zz\r\n", ErrorPage.body(Status.BAD_REQUEST), 400),
+                new Simple("absoluteURI with a bad escape", "GET http://h/x%zz\r\n", ErrorPage.body(Status.BAD_REQUEST), 400),
+                new Simple("* is a Request-URI but names no file", "GET *\r\n", ErrorPage.body(Status.BAD_REQUEST), 400));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -381,7 +397,7 @@ class ProtocolTest {
         AccessRecord r = x.record();
         assertEquals(row.status(), r.status());
         assertEquals(row.request().strip(), r.requestLine());
-        assertEquals(Outcome.COMPLETE, r.outcome());
+        assertEquals(row.status() == 400 ? Outcome.BAD_REQUEST : Outcome.COMPLETE, r.outcome());
         assertEquals(0, r.headBytes());
         assertEquals(row.body().length, r.bodyBytes());
     }
