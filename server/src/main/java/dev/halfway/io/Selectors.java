@@ -3,8 +3,11 @@ package dev.halfway.io;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -13,40 +16,65 @@ import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * Jetty's selector loop, configured for halfway: every socket handed to {@link #accept} gets a
- * {@link SendfileEndPoint} and a connection from {@code connections}; one that cannot be
- * registered goes to {@code failed}.
+ * Jetty's selector loops, configured for halfway: each {@link ManagedSelector} runs one
+ * {@link Loop}; every socket handed to {@link #accept} gets a {@link SendfileEndPoint} and a
+ * {@link ServerConnection} on the loop of the selector it lands on; one that cannot be registered
+ * goes to {@code failed}.
+ *
+ * <p>One connection, one thread: after start, the tasks Jetty hands to {@link #execute} are the
+ * creation of an accepted endpoint (run by the selector that registered it) and the destruction
+ * of a closed one (run where it was closed, which for halfway is always its selector). Both are
+ * short and never block (onOpen asks for fill interest; onClose writes a line into a buffer), so
+ * they run in the calling thread instead of being handed to the pool. Only the selector loops
+ * themselves, started with the manager, are dispatched. This rule names no Jetty class, so an
+ * upgrade cannot silently change it; {@code ConfinementTest} checks the result (no event ever
+ * reaches a connection off its own thread).
  */
 final class Selectors extends SelectorManager {
-    private final Function<SendfileEndPoint, Connection> connections;
+    private final Function<Consumer<Runnable>, Loop> loops;
     private final BiConsumer<SelectableChannel, Throwable> failed;
+    private final List<Loop> started = new CopyOnWriteArrayList<>();
+    private volatile boolean running;
 
     /**
      * Endpoints keep Jetty's idle timeout off (0): each phase of a connection has its own timer
      * (head, write progress, linger), which an idle timer would cut across.
+     *
+     * @param loops makes the loop of a new selector, given the way to run a task on its thread
      */
-    Selectors(Executor executor, Scheduler scheduler, int selectors, Function<SendfileEndPoint, Connection> connections,
+    Selectors(Executor executor, Scheduler scheduler, int selectors, Function<Consumer<Runnable>, Loop> loops,
               BiConsumer<SelectableChannel, Throwable> failed) {
         super(executor, scheduler, selectors);
-        this.connections = connections;
+        this.loops = loops;
         this.failed = failed;
     }
 
-    /**
-     * Creating and destroying an endpoint (Jetty's CreateEndPoint and DestroyEndPoint tasks) run
-     * in the thread that asked for them instead of being handed to the pool: for halfway they do
-     * no blocking work (onOpen asks for fill interest; onClose writes a line into a buffer), and
-     * the hand-off cost a thread wake-up per connection (measured: futex calls per request 6 → 3).
-     * Any other task, or a renamed one, is dispatched as Jetty intends.
-     */
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        running = true;
+    }
+
     @Override
     protected void execute(Runnable task) {
-        String name = task.getClass().getSimpleName();
-        if (name.equals("DestroyEndPoint") || name.equals("CreateEndPoint")) {
+        if (running) {
             task.run();
-            return;
+        } else {
+            super.execute(task);
         }
-        super.execute(task);
+    }
+
+    @Override
+    protected ManagedSelector newSelector(int id) {
+        LoopSelector selector = new LoopSelector(this, id);
+        selector.loop = loops.apply(task -> selector.submit(s -> task.run()));
+        started.add(selector.loop);
+        return selector;
+    }
+
+    /** Every selector's loop. */
+    List<Loop> loops() {
+        return List.copyOf(started);
     }
 
     /** A selector to run the acceptor on. */
@@ -61,11 +89,21 @@ final class Selectors extends SelectorManager {
 
     @Override
     protected EndPoint newEndPoint(SelectableChannel channel, ManagedSelector selector, SelectionKey key) {
-        return new SendfileEndPoint((SocketChannel) channel, selector, key, getScheduler());
+        return new SendfileEndPoint((SocketChannel) channel, selector, key, getScheduler(), ((LoopSelector) selector).loop);
     }
 
     @Override
     public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment) {
-        return connections.apply((SendfileEndPoint) endPoint);
+        SendfileEndPoint socket = (SendfileEndPoint) endPoint;
+        return new ServerConnection(socket, socket.loop());
+    }
+
+    /** A selector and the loop it runs. */
+    private static final class LoopSelector extends ManagedSelector {
+        private Loop loop;
+
+        LoopSelector(SelectorManager manager, int id) {
+            super(manager, id);
+        }
     }
 }

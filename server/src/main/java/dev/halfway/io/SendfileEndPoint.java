@@ -20,16 +20,27 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * only when both are done, so the {@code WriteFlusher} keeps the write pending, with write
  * interest, until the region is sent.
  *
- * <p>It also counts every byte handed to the kernel, for the access log's bytes-sent column.
+ * <p>A failed transfer is the peer's fault ({@link EofException}, as Jetty reports a failed socket
+ * write) or the file's (a plain {@link IOException}): the file is asked, with a one-byte read at
+ * the same position, never the exception's message. It also counts every byte handed to the
+ * kernel, for the access log and the write-progress clock; it is touched only on its selector's
+ * thread.
  */
 final class SendfileEndPoint extends SocketChannelEndPoint {
+    private final Loop loop;
     private FileChannel file;
     private long position;
     private long end;
-    private volatile long flushedBytes;
+    private long flushedBytes;
 
-    SendfileEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
+    SendfileEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler, Loop loop) {
         super(channel, selector, key, scheduler);
+        this.loop = loop;
+    }
+
+    /** The loop this endpoint's selector runs. */
+    Loop loop() {
+        return loop;
     }
 
     /**
@@ -37,10 +48,15 @@ final class SendfileEndPoint extends SocketChannelEndPoint {
      * owns {@code source} and closes it once {@code callback} completes.
      */
     void write(Callback callback, ByteBuffer head, FileChannel source, long from, long count) {
+        region(source, from, count);
+        write(callback, head);
+    }
+
+    /** The file region the next flushes send after their buffers. */
+    void region(FileChannel source, long from, long count) {
         this.file = source;
         this.position = from;
         this.end = from + count;
-        write(callback, head);
     }
 
     /** Bytes handed to the kernel so far, head and body. */
@@ -65,7 +81,8 @@ final class SendfileEndPoint extends SocketChannelEndPoint {
         try {
             sent = source.transferTo(position, end - position, getChannel());
         } catch (IOException e) {
-            throw new EofException(e);
+            file = null;
+            throw readable(source, position) ? new EofException(e) : e;
         }
         if (sent > 0) {
             position += sent;
@@ -80,5 +97,15 @@ final class SendfileEndPoint extends SocketChannelEndPoint {
         }
         file = null;
         return true;
+    }
+
+    /** Whether the file can still be read at {@code at}: if so, a failed transfer was the socket's. */
+    static boolean readable(FileChannel source, long at) {
+        try {
+            source.read(ByteBuffer.allocate(1), at);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 }

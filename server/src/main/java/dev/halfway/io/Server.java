@@ -1,33 +1,28 @@
 package dev.halfway.io;
 
-import dev.halfway.log.AccessRecord;
-import dev.halfway.log.FinTiming;
-import dev.halfway.log.Linger;
-import dev.halfway.log.Outcome;
+import dev.halfway.conn.AccessRecord;
+import dev.halfway.conn.Outcome;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * The halfway server: a listening socket, Jetty's selectors, a thread pool,
- * a scheduler and a buffer pool, and the set of open connections. {@link #start} binds and
+ * The halfway server: a listening socket, Jetty's selectors (each running one {@link Loop} of
+ * connections), a thread pool, a scheduler and a buffer pool. {@link #start} binds and
  * accepts; {@link #stop} stops accepting, lets in-flight exchanges finish within the drain
  * timeout, then cuts what is left (logged as {@code shutdown}).
  *
@@ -37,14 +32,14 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * served in turn, and the open ones are not disturbed.
  */
 public final class Server {
-    private static final int INPUT_BUFFER = 8 * 1024;
-
     private final ServerConfig config;
     private final Responder responder;
     private final QueuedThreadPool threads = new QueuedThreadPool(200, 4);
     private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("halfway-timer", true);
     private final ByteBufferPool bufferPool = new ArrayByteBufferPool();
-    private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong offThread = new AtomicLong();
+    private final Object drained = new Object();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Semaphore slots;
     private Selectors selectors;
@@ -59,7 +54,7 @@ public final class Server {
         this.slots = new Semaphore(config.maxConnections());
         threads.setName("halfway");
         threads.setDaemon(true);
-        threads.setReservedThreads(0); // connections run on the selector threads; few jobs are dispatched
+        threads.setReservedThreads(0); // connections run on the selector threads; nothing is dispatched per connection
     }
 
     /** Binds the listening socket and starts accepting; throws {@link IOException} when the address cannot be bound. */
@@ -68,7 +63,8 @@ public final class Server {
             threads.start();
             scheduler.start();
             int selectorCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
-            selectors = new Selectors(threads, scheduler, selectorCount, endPoint -> new ServerConnection(endPoint, this),
+            selectors = new Selectors(threads, scheduler, selectorCount,
+                    thread -> new Loop(config, responder, bufferPool, thread, open::incrementAndGet, this::closed, offThread),
                     this::acceptFailed);
             selectors.start();
         } catch (Exception e) {
@@ -91,22 +87,18 @@ public final class Server {
     }
 
     /**
-     * One timer for all connections: every period, each connection checks its own deadlines
-     * (head, write progress, linger). Scheduling and cancelling a task per connection costs more
-     * than the whole exchange; a deadline is met to within one period.
+     * One timer for all connections: every period, each loop is handed one tick, which it runs on
+     * its own thread for each of its connections (head, write progress, linger, stop deadlines).
+     * Scheduling and cancelling a task per connection costs more than the whole exchange; a
+     * deadline is met to within one period.
      */
     private void sweep() {
         if (stopped.getCount() == 0) {
             return;
         }
         config.accessLog().flush();
-        long now = System.nanoTime();
-        for (ServerConnection c : connections) {
-            try {
-                c.checkTimeouts(now);
-            } catch (RuntimeException e) {
-                // one connection's failure must not stop the others' timers
-            }
+        for (Loop loop : selectors.loops()) {
+            loop.submit(() -> loop.sweep(System.nanoTime()));
         }
         try {
             scheduler.schedule(this::sweep, sweepPeriodMillis(), TimeUnit.MILLISECONDS);
@@ -137,20 +129,17 @@ public final class Server {
 
     /** An accepted socket that never became a connection still gets its one log line, and its slot back. */
     private void acceptFailed(SelectableChannel channel, Throwable cause) {
-        String host = "-";
-        int remotePort = 0;
+        AccessRecord.Builder record = AccessRecord.builder().startMillis(System.currentTimeMillis())
+                .outcome(stopping ? Outcome.SHUTDOWN : Outcome.ERROR, "accepted socket could not be registered");
         try {
             InetSocketAddress remote = (InetSocketAddress) ((SocketChannel) channel).getRemoteAddress();
-            host = remote.getAddress().getHostAddress();
-            remotePort = remote.getPort();
+            record.remote(remote.getAddress().getHostAddress(), remote.getPort());
         } catch (IOException | RuntimeException ignored) {
             // no address to show
         }
         closeQuietly(channel);
         try {
-            config.accessLog().log(new AccessRecord(host, remotePort, System.currentTimeMillis(), null, 0, 0, -1, 0, 0,
-                    FinTiming.NONE, stopping ? Outcome.SHUTDOWN : Outcome.ERROR, Linger.NONE,
-                    "accepted socket could not be registered", null));
+            config.accessLog().log(record.build());
         } finally {
             slots.release();
             if (acceptor != null) {
@@ -170,13 +159,22 @@ public final class Server {
 
     /** Open connections, for tests and the drain. */
     public int openConnections() {
-        return connections.size();
+        return open.get();
+    }
+
+    /**
+     * Events that reached a connection on another thread than its own loop's. Always 0: each
+     * connection is confined to its selector thread (see {@link Selectors}); the tests check it.
+     */
+    public long eventsOffThread() {
+        return offThread.get();
     }
 
     /**
      * Stops accepting (new connections are refused by the kernel), closes connections that have
-     * not sent a byte, waits up to the drain timeout for the others, cuts what remains, and
-     * stops the I/O threads. Idempotent.
+     * not sent a byte, lets the others finish within the drain timeout, cuts what remains (each
+     * loop does this on its own thread, on its next tick after the deadline), and stops the I/O
+     * threads. Idempotent.
      */
     public void stop() {
         synchronized (this) {
@@ -190,17 +188,14 @@ public final class Server {
             acceptor.stop();
         }
         closeQuietly(listener);
-        for (ServerConnection c : connections) {
-            if (c.isIdle()) {
-                c.shutdown();
+        long now = System.nanoTime();
+        long deadline = now + config.drainTimeout().toNanos();
+        if (selectors != null) {
+            for (Loop loop : selectors.loops()) {
+                loop.submit(() -> loop.stop(System.nanoTime(), deadline));
             }
         }
-        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
-        awaitDrained(deadline);
-        for (ServerConnection c : connections) {
-            c.shutdown();
-        }
-        awaitDrained(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        awaitDrained(deadline + TimeUnit.SECONDS.toNanos(2)); // the cut itself takes a tick
         stopComponents();
         config.accessLog().flush();
         stopped.countDown();
@@ -216,12 +211,15 @@ public final class Server {
     }
 
     private void awaitDrained(long deadline) {
-        while (!connections.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        synchronized (drained) {
+            long left;
+            while (open.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(drained, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
@@ -248,41 +246,24 @@ public final class Server {
         }
     }
 
-    void opened(ServerConnection connection) {
-        connections.add(connection);
-        if (stopping) {
-            connection.shutdown();
-        }
-    }
-
-    void closed(ServerConnection connection, AccessRecord record) {
-        try {
-            config.accessLog().log(record);
-        } finally {
-            if (connections.remove(connection)) {
-                slots.release();
-                acceptor.resume();
-            }
-        }
-    }
-
-    Executor executor() {
-        return threads;
-    }
-
-    Scheduler scheduler() {
-        return scheduler;
-    }
-
+    /** The pool the connections' read buffers come from (the resource tests watch it return to baseline). */
     ByteBufferPool bufferPool() {
         return bufferPool;
     }
 
-    int inputBufferSize() {
-        return INPUT_BUFFER;
-    }
-
-    Responder responder() {
-        return responder;
+    /** A connection's one record (on its loop's thread): log it, give its slot back. */
+    private void closed(AccessRecord record) {
+        try {
+            config.accessLog().log(record);
+        } finally {
+            open.decrementAndGet();
+            slots.release();
+            acceptor.resume();
+            if (stopping) {
+                synchronized (drained) {
+                    drained.notifyAll();
+                }
+            }
+        }
     }
 }

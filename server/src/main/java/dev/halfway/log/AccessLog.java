@@ -1,5 +1,6 @@
 package dev.halfway.log;
 
+import dev.halfway.conn.AccessRecord;
 import java.io.PrintStream;
 
 /** Where each connection's one line goes. Implementations are thread-safe. */

@@ -1,5 +1,6 @@
 package dev.halfway.log;
 
+import dev.halfway.conn.AccessRecord;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneOffset;

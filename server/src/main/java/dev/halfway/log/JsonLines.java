@@ -1,5 +1,6 @@
 package dev.halfway.log;
 
+import dev.halfway.conn.AccessRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintStream;

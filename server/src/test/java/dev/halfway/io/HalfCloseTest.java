@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.halfway.log.AccessRecord;
-import dev.halfway.log.FinTiming;
-import dev.halfway.log.Linger;
-import dev.halfway.log.Outcome;
+import dev.halfway.conn.AccessRecord;
+import dev.halfway.conn.FinTiming;
+import dev.halfway.conn.Linger;
+import dev.halfway.conn.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;

@@ -2,7 +2,7 @@ package dev.halfway.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.halfway.log.Outcome;
+import dev.halfway.conn.Outcome;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.halfway.client.ClientMain;
 import dev.halfway.client.Fixtures;
-import dev.halfway.log.AccessRecord;
+import dev.halfway.conn.AccessRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +38,7 @@ class RegressSuiteTest {
             AccessRecord r;
             while ((r = server.pollRecord()) != null) {
                 lines++;
-                assertTrue(r.outcome() != dev.halfway.log.Outcome.ERROR, "no server-side errors: " + r);
+                assertTrue(r.outcome() != dev.halfway.conn.Outcome.ERROR, "no server-side errors: " + r);
             }
             assertTrue(lines > 100, "every client connection was logged: " + lines);
         }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.halfway.log.AccessRecord;
-import dev.halfway.log.Outcome;
+import dev.halfway.conn.AccessRecord;
+import dev.halfway.conn.Outcome;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.file.Path;

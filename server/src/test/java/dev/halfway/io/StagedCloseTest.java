@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.halfway.log.AccessRecord;
-import dev.halfway.log.Linger;
-import dev.halfway.log.Outcome;
+import dev.halfway.conn.AccessRecord;
+import dev.halfway.conn.Linger;
+import dev.halfway.conn.Outcome;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.halfway.io;
 
 import dev.halfway.file.DocumentRoot;
-import dev.halfway.log.AccessRecord;
+import dev.halfway.conn.AccessRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

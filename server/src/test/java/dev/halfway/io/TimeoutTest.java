@@ -3,8 +3,8 @@ package dev.halfway.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.halfway.log.AccessRecord;
-import dev.halfway.log.Outcome;
+import dev.halfway.conn.AccessRecord;
+import dev.halfway.conn.Outcome;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

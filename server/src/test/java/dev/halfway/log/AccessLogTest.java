@@ -1,5 +1,10 @@
 package dev.halfway.log;
 
+import dev.halfway.conn.AccessRecord;
+import dev.halfway.conn.FinTiming;
+import dev.halfway.conn.Linger;
+import dev.halfway.conn.Outcome;
+import dev.halfway.conn.TraceEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

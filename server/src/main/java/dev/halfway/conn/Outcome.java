@@ -1,4 +1,4 @@
-package dev.halfway.log;
+package dev.halfway.conn;
 
 /** How a connection ended. Exactly one per accepted connection, in its access-log line. */
 public enum Outcome {

@@ -1,4 +1,4 @@
-package dev.halfway.log;
+package dev.halfway.conn;
 
 /**
  * How the staged close (RFC 9112 §9.6) ended: after our FIN we read and discard the client's

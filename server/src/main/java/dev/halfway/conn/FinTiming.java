@@ -1,4 +1,4 @@
-package dev.halfway.log;
+package dev.halfway.conn;
 
 /**
  * When the client's end of input (its FIN, or a reset that read cannot tell from one) arrived,

@@ -1,0 +1,55 @@
+package dev.halfway.conn;
+
+import dev.halfway.http.ParseResult;
+
+/**
+ * What happens to a connection, as its {@link Lifecycle} hears it. Every event carries {@code now}
+ * (a monotonic clock in nanoseconds, read by the caller: the machine never reads a clock), and the
+ * events that can follow a write carry {@code flushed}, the bytes of the response handed to the
+ * kernel so far.
+ */
+public sealed interface Event {
+
+    long now();
+
+    /**
+     * {@code bytes} new bytes arrived. While the machine asks for the request
+     * ({@link Lifecycle.Input#REQUEST}), {@code verdict} is the parser's after these bytes and
+     * {@code requestLine} the request line it has read (or null); otherwise both are null and
+     * the bytes were discarded.
+     */
+    record Received(long now, int bytes, ParseResult verdict, String requestLine) implements Event {}
+
+    /**
+     * The client's input ended ({@code read() == -1}: a half-close, a full close or a reset, which
+     * no read can tell apart). While the request was still wanted, {@code verdict} is the parser's
+     * {@code endOfInput()}; otherwise null.
+     */
+    record InputEnded(long now, long flushed, ParseResult verdict, String requestLine) implements Event {}
+
+    /** The response chosen for a {@link Action.Respond} is about to be written. */
+    record Sending(long now, Reply reply) implements Event {}
+
+    /** Every byte of the response was handed to the kernel. */
+    record Written(long now, long flushed) implements Event {}
+
+    /** A write failed; {@code failure} says whose fault, decided by exception type, never by message text. */
+    record WriteFailed(long now, long flushed, Failure failure) implements Event {}
+
+    /** Time passed: deadlines (head, write progress, linger, stop) are checked against {@code now}. */
+    record Tick(long now, long flushed) implements Event {}
+
+    /** The server is stopping: finish what is in flight by {@code deadline}, then cut it. */
+    record Stop(long now, long deadline) implements Event {}
+
+    /** The endpoint closed without being asked to (Jetty closes it when both directions are shut). */
+    record Closed(long now, long flushed) implements Event {}
+
+    /** Why a write failed. */
+    enum Failure {
+        /** The peer had fully closed or reset the connection (EPIPE, ECONNRESET): the client is gone. */
+        PEER_GONE,
+        /** Our side failed: the file could not be read, or another local I/O error. */
+        LOCAL_ERROR
+    }
+}
