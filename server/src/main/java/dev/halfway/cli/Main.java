@@ -22,19 +22,21 @@ import picocli.CommandLine.Option;
  * non-zero exit, never a stack trace.
  */
 @Command(name = "halfway-server", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        sortOptions = false, usageHelpAutoWidth = true,
+        defaultValueProvider = ConfigOptions.class, sortOptions = false, usageHelpAutoWidth = true,
         description = "A strict HTTP/1.0 static-file server that honours TCP half-close.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped by SIGTERM or Ctrl-C after draining", "1:could not serve (address in use, ...)",
                 "2:bad option or document root"})
 public final class Main implements Callable<Integer> {
+    // The defaults of the options that set a ServerConfig setting are ServerConfig's, given by
+    // ConfigOptions; only --root and --access-log, which have no ServerConfig default, name theirs here.
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--root", defaultValue = "www", description = "Document root (default: ${DEFAULT-VALUE}).")
@@ -44,43 +46,43 @@ public final class Main implements Callable<Integer> {
             description = "Access log on stdout: Common Log Format plus fields, JSON lines, or off (default: ${DEFAULT-VALUE}).")
     String accessLog;
 
-    @Option(names = "--linger", defaultValue = "2s", converter = DurationConverter.class,
+    @Option(names = "--linger", converter = DurationConverter.class,
             description = "After our FIN, how long to wait for the client's EOF (default: ${DEFAULT-VALUE}).")
     Duration linger;
 
-    @Option(names = "--linger-bytes", defaultValue = "1MiB", converter = SizeConverter.class,
+    @Option(names = "--linger-bytes", converter = SizeConverter.class,
             description = "After our FIN, how many bytes to read and discard at most (default: ${DEFAULT-VALUE}).")
     long lingerBytes;
 
-    @Option(names = "--head-timeout", defaultValue = "10s", converter = DurationConverter.class,
+    @Option(names = "--head-timeout", converter = DurationConverter.class,
             description = "Time allowed for the whole request head; then 408 (default: ${DEFAULT-VALUE}).")
     Duration headTimeout;
 
-    @Option(names = "--write-timeout", defaultValue = "30s", converter = DurationConverter.class,
+    @Option(names = "--write-timeout", converter = DurationConverter.class,
             description = "A client that reads nothing for this long is dropped (default: ${DEFAULT-VALUE}).")
     Duration writeTimeout;
 
-    @Option(names = "--drain-timeout", defaultValue = "10s", converter = DurationConverter.class,
+    @Option(names = "--drain-timeout", converter = DurationConverter.class,
             description = "On SIGTERM, how long in-flight responses may take to finish (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
-    @Option(names = "--max-request-line", defaultValue = "8KiB", converter = SizeConverter.class,
+    @Option(names = "--max-request-line", converter = SizeConverter.class,
             description = "Longest request line; longer gets 414 (default: ${DEFAULT-VALUE}).")
     long maxRequestLine;
 
-    @Option(names = "--max-head", defaultValue = "16KiB", converter = SizeConverter.class,
+    @Option(names = "--max-head", converter = SizeConverter.class,
             description = "Largest request head; larger gets 431 (default: ${DEFAULT-VALUE}).")
     long maxHead;
 
-    @Option(names = "--max-fields", defaultValue = "100",
+    @Option(names = "--max-fields",
             description = "Most header fields; more gets 431 (default: ${DEFAULT-VALUE}).")
     int maxFields;
 
-    @Option(names = "--max-body", defaultValue = "1MiB", converter = SizeConverter.class,
+    @Option(names = "--max-body", converter = SizeConverter.class,
             description = "Largest request body read (and discarded); larger gets 413 (default: ${DEFAULT-VALUE}).")
     long maxBody;
 
-    @Option(names = "--max-connections", defaultValue = "10000",
+    @Option(names = "--max-connections",
             description = "Open connections at most; more wait in the kernel's accept queue until one closes (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
@@ -156,32 +158,40 @@ public final class Main implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--access-log must be clf, json or off, not '" + accessLog + "'");
         }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("--port must be between 0 and 65535");
-        }
-        if (maxRequestLine < 16 || maxRequestLine > maxHead || maxHead > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("--max-request-line must be at least 16 and at most --max-head");
-        }
-        for (Duration d : new Duration[] {headTimeout, writeTimeout, drainTimeout}) {
-            if (d.isZero()) {
-                throw new IllegalArgumentException("--head-timeout, --write-timeout and --drain-timeout must be more than 0");
-            }
-        }
-        if (maxConnections < 1) {
-            throw new IllegalArgumentException("--max-connections must be at least 1");
-        }
-        if (maxFields < 0 || maxBody < 0) {
-            throw new IllegalArgumentException("--max-fields and --max-body must not be negative");
-        }
+        // The sizes are read as longs; the parser's line and head limits are ints.
+        int requestLineLimit = narrow(maxRequestLine, "--max-request-line");
+        int headLimit = narrow(maxHead, "--max-head");
         DocumentRoot documentRoot;
         try {
             documentRoot = new DocumentRoot(root, followSymlinks);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
-        return new ServerConfig(host, port, documentRoot, !noListing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, new ServerConfig.Limits((int) maxRequestLine, (int) maxHead, maxFields, maxBody),
-                AccessLog.of(format, logStream()), maxConnections, trace ? err : null);
+        try {
+            return ServerConfig.builder(documentRoot, AccessLog.of(format, logStream()))
+                    .host(host)
+                    .port(port)
+                    .listing(!noListing)
+                    .headTimeout(headTimeout)
+                    .writeTimeout(writeTimeout)
+                    .linger(linger)
+                    .lingerBytes(lingerBytes)
+                    .drainTimeout(drainTimeout)
+                    .limits(new ServerConfig.Limits(requestLineLimit, headLimit, maxFields, maxBody))
+                    .maxConnections(maxConnections)
+                    .trace(trace ? err : null)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            // ServerConfig checks every setting, and names them as it does; say them as options.
+            throw new IllegalArgumentException(ConfigOptions.inOptionTerms(e.getMessage()));
+        }
+    }
+
+    private static int narrow(long size, String option) {
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(option + " must be less than 2GiB");
+        }
+        return (int) size;
     }
 
     /**

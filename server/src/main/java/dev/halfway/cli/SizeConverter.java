@@ -7,7 +7,8 @@ import picocli.CommandLine.TypeConversionException;
 
 /** Reads byte sizes: {@code 8192}, {@code 8KiB}, {@code 1MiB} (also k/K and m/M for the binary units). */
 final class SizeConverter implements ITypeConverter<Long> {
-    private static final Pattern FORM = Pattern.compile("(\\d{1,12})\\s*(KiB|MiB|GiB|[kKmMgG])?");
+    private static final int MAX_DIGITS = 12;
+    private static final Pattern FORM = Pattern.compile("(\\d{1," + MAX_DIGITS + "})\\s*(KiB|MiB|GiB|[kKmMgG])?");
 
     @Override
     public Long convert(String value) {
@@ -28,5 +29,26 @@ final class SizeConverter implements ITypeConverter<Long> {
         } catch (ArithmeticException e) {
             throw new TypeConversionException("'" + value + "' is too large");
         }
+    }
+
+    /**
+     * {@code bytes} as {@link #convert} reads it back, in the largest binary unit that holds it
+     * exactly ({@code 1MiB}, {@code 8KiB}, {@code 1536}). Every size that some option value reads
+     * as can be written; IllegalArgumentException for the others (negative, or too many digits
+     * in every unit that holds it).
+     */
+    static String format(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException(bytes + " is not a size in bytes");
+        }
+        String text = bytes == 0 ? "0"
+                : bytes % (1L << 30) == 0 ? (bytes >> 30) + "GiB"
+                : bytes % (1L << 20) == 0 ? (bytes >> 20) + "MiB"
+                : bytes % (1L << 10) == 0 ? (bytes >> 10) + "KiB"
+                : Long.toString(bytes);
+        if (text.chars().filter(Character::isDigit).count() > MAX_DIGITS) {
+            throw new IllegalArgumentException(bytes + " has too many digits to write as a size");
+        }
+        return text;
     }
 }

@@ -54,25 +54,22 @@ public final class RequestParser {
     private long bodyRemaining;
     private ParseResult result = ParseResult.NEED_MORE;
 
-    /**
-     * @param maxRequestLine longest request line in bytes, without its line ending; longer → 414
-     * @param maxHeadBytes   most bytes in the whole head, line endings included; more → 431
-     * @param maxFields      most header fields; more → 431
-     * @param maxBody        largest Content-Length accepted (the body is read and discarded); larger → 413
-     */
-    public RequestParser(int maxRequestLine, int maxHeadBytes, int maxFields, long maxBody) {
-        if (maxRequestLine < 16 || maxHeadBytes < maxRequestLine || maxFields < 0 || maxBody < 0) {
-            throw new IllegalArgumentException("inconsistent parser limits");
-        }
-        this.maxRequestLine = maxRequestLine;
-        this.maxHeadBytes = maxHeadBytes;
-        this.maxFields = maxFields;
-        this.maxBody = maxBody;
+    /** A parser held to {@code limits} (checked when they were made). */
+    public RequestParser(ParserConfig.Limits limits) {
+        this.maxRequestLine = limits.requestLine();
+        this.maxHeadBytes = limits.headBytes();
+        this.maxFields = limits.fields();
+        this.maxBody = limits.body();
     }
 
-    /** The defaults documented in the README: 8 KiB line, 16 KiB head, 100 fields, 1 MiB body. */
+    /** The same as {@code new RequestParser(new Limits(...))}; see {@link ParserConfig.Limits} for each limit. */
+    public RequestParser(int maxRequestLine, int maxHeadBytes, int maxFields, long maxBody) {
+        this(new ParserConfig.Limits(maxRequestLine, maxHeadBytes, maxFields, maxBody));
+    }
+
+    /** A parser held to {@link ParserConfig.Limits#DEFAULTS}, the defaults documented in the README. */
     public static RequestParser withDefaults() {
-        return new RequestParser(8 * 1024, 16 * 1024, 100, 1024 * 1024);
+        return new RequestParser(ParserConfig.Limits.DEFAULTS);
     }
 
     /**

@@ -1,12 +1,16 @@
 package dev.halfway.io;
 
 import dev.halfway.file.DocumentRoot;
+import dev.halfway.http.ParserConfig;
 import dev.halfway.log.AccessLog;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
- * Everything a {@link Server} needs, with the defaults documented in the README.
+ * Everything a {@link Server} needs. Build one with {@link #builder}, which starts from the
+ * {@code DEFAULT_...} constants below: the defaults documented in the README, and the ones the
+ * command line shows and uses. {@code ServerConfig.Limits} is {@link ParserConfig.Limits}, inherited.
  *
  * @param host           address to bind
  * @param port           port to bind; 0 picks a free one
@@ -14,7 +18,7 @@ import java.time.Duration;
  * @param listing        whether a directory without index.html gets an HTML listing (else 403)
  * @param headTimeout    the whole request must arrive within this (→ 408)
  * @param writeTimeout   a response that makes no write progress for this long is dropped
- * @param linger         how long the staged close waits for the client's EOF after our FIN
+ * @param linger         how long the staged close waits for the client's EOF after our FIN; 0 closes at once
  * @param lingerBytes    how many bytes the staged close discards before giving up
  * @param drainTimeout   how long a stop waits for in-flight exchanges
  * @param limits         the request parser's limits
@@ -35,56 +39,156 @@ public record ServerConfig(
         Limits limits,
         AccessLog accessLog,
         int maxConnections,
-        PrintStream trace) {
+        PrintStream trace) implements ParserConfig {
 
-    /** The parser's limits; each has one status (see {@link dev.halfway.http.RequestParser}). */
-    public record Limits(int requestLine, int headBytes, int fields, long body) {
-        public static final Limits DEFAULTS = new Limits(8 * 1024, 16 * 1024, 100, 1024 * 1024);
-    }
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+    public static final boolean DEFAULT_LISTING = true;
+    public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_LINGER = Duration.ofSeconds(2);
+    public static final long DEFAULT_LINGER_BYTES = 1024 * 1024;
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    public static final Limits DEFAULT_LIMITS = Limits.DEFAULTS;
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
+    /**
+     * The one place a configuration is checked, whether it comes from {@link Builder#build} or
+     * from this constructor. Each message names the settings it is about by their component names
+     * (as {@link Limits} does), so the command line can say them as options.
+     */
     public ServerConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(headTimeout, "headTimeout");
+        Objects.requireNonNull(writeTimeout, "writeTimeout");
+        Objects.requireNonNull(linger, "linger");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(accessLog, "accessLog");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be between 0 and 65535");
+        }
+        // A zero timeout would expire every exchange at once; a zero linger is a plain close.
+        requirePositive(headTimeout, "headTimeout");
+        requirePositive(writeTimeout, "writeTimeout");
+        requirePositive(drainTimeout, "drainTimeout");
+        if (linger.isNegative()) {
+            throw new IllegalArgumentException("linger must not be negative");
+        }
+        if (lingerBytes < 0) {
+            throw new IllegalArgumentException("lingerBytes must not be negative");
+        }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be at least 1");
         }
     }
 
-    public static ServerConfig defaults(DocumentRoot root, AccessLog accessLog) {
-        return new ServerConfig("127.0.0.1", 8080, root, true, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(2), 1024 * 1024, Duration.ofSeconds(10), Limits.DEFAULTS, accessLog, 10_000, null);
+    private static void requirePositive(Duration d, String name) {
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(name + " must be more than 0");
+        }
     }
 
-    public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, limits, accessLog, maxConnections, trace);
+    /**
+     * A builder with the defaults, for a server of {@code root} that logs to {@code accessLog}:
+     * the two settings that have no default.
+     */
+    public static Builder builder(DocumentRoot root, AccessLog accessLog) {
+        return new Builder(root, accessLog);
     }
 
-    public ServerConfig withRoot(DocumentRoot newRoot, boolean newListing) {
-        return new ServerConfig(host, port, newRoot, newListing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, limits, accessLog, maxConnections, trace);
-    }
+    /** Names each setting after its component; {@link #build} checks them all together. */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private DocumentRoot root;
+        private boolean listing = DEFAULT_LISTING;
+        private Duration headTimeout = DEFAULT_HEAD_TIMEOUT;
+        private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+        private Duration linger = DEFAULT_LINGER;
+        private long lingerBytes = DEFAULT_LINGER_BYTES;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private Limits limits = DEFAULT_LIMITS;
+        private AccessLog accessLog;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private PrintStream trace;
 
-    public ServerConfig withTimeouts(Duration head, Duration write, Duration newLinger, long newLingerBytes) {
-        return new ServerConfig(host, port, root, listing, head, write, newLinger, newLingerBytes,
-                drainTimeout, limits, accessLog, maxConnections, trace);
-    }
+        private Builder(DocumentRoot root, AccessLog accessLog) {
+            this.root = root;
+            this.accessLog = accessLog;
+        }
 
-    public ServerConfig withDrainTimeout(Duration drain) {
-        return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                drain, limits, accessLog, maxConnections, trace);
-    }
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
 
-    public ServerConfig withLimits(Limits newLimits) {
-        return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, newLimits, accessLog, maxConnections, trace);
-    }
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
 
-    public ServerConfig withTrace(PrintStream out) {
-        return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, limits, accessLog, maxConnections, out);
-    }
+        public Builder root(DocumentRoot root) {
+            this.root = root;
+            return this;
+        }
 
-    public ServerConfig withMaxConnections(int max) {
-        return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                drainTimeout, limits, accessLog, max, trace);
+        public Builder listing(boolean listing) {
+            this.listing = listing;
+            return this;
+        }
+
+        public Builder headTimeout(Duration headTimeout) {
+            this.headTimeout = headTimeout;
+            return this;
+        }
+
+        public Builder writeTimeout(Duration writeTimeout) {
+            this.writeTimeout = writeTimeout;
+            return this;
+        }
+
+        public Builder linger(Duration linger) {
+            this.linger = linger;
+            return this;
+        }
+
+        public Builder lingerBytes(long lingerBytes) {
+            this.lingerBytes = lingerBytes;
+            return this;
+        }
+
+        public Builder drainTimeout(Duration drainTimeout) {
+            this.drainTimeout = drainTimeout;
+            return this;
+        }
+
+        public Builder limits(Limits limits) {
+            this.limits = limits;
+            return this;
+        }
+
+        public Builder accessLog(AccessLog accessLog) {
+            this.accessLog = accessLog;
+            return this;
+        }
+
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /** Where to print each connection's timeline, or null (the default) for no trace. */
+        public Builder trace(PrintStream trace) {
+            this.trace = trace;
+            return this;
+        }
+
+        /** The configuration; IllegalArgumentException (or NullPointerException) names what is wrong. */
+        public ServerConfig build() {
+            return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
+                    drainTimeout, limits, accessLog, maxConnections, trace);
+        }
     }
 }

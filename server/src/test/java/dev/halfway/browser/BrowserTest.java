@@ -92,8 +92,8 @@ class BrowserTest {
         }
         Files.createDirectories(OUT);
 
-        server = new Server(ServerConfig.defaults(new DocumentRoot(WWW, false), log::add)
-                .withPort(0).withDrainTimeout(Duration.ofSeconds(5)));
+        server = new Server(ServerConfig.builder(new DocumentRoot(WWW, false), log::add)
+                .port(0).drainTimeout(Duration.ofSeconds(5)).build());
         server.start();
         base = "http://127.0.0.1:" + server.port() + "/";
 

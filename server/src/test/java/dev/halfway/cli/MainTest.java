@@ -7,15 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.halfway.http.Product;
+import dev.halfway.io.ServerConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.RecordComponent;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +80,80 @@ class MainTest {
         assertEquals("", r.err(), r::describe);
     }
 
+    /**
+     * Every option's default as the help and the README's Options table show it. The values are
+     * ServerConfig's (see {@link #noOptionsGiveServerConfigsDefaults}); written out here so that a
+     * change to one is a change to what users read, made on purpose.
+     */
+    static final Map<String, String> SHOWN_DEFAULTS = shownDefaults();
+
+    private static Map<String, String> shownDefaults() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("--host", "127.0.0.1");
+        m.put("--port", "8080");
+        m.put("--root", "www");
+        m.put("--access-log", "clf");
+        m.put("--linger", "2s");
+        m.put("--linger-bytes", "1MiB");
+        m.put("--head-timeout", "10s");
+        m.put("--write-timeout", "30s");
+        m.put("--drain-timeout", "10s");
+        m.put("--max-request-line", "8KiB");
+        m.put("--max-head", "16KiB");
+        m.put("--max-fields", "100");
+        m.put("--max-body", "1MiB");
+        m.put("--max-connections", "10000");
+        return m;
+    }
+
+    @Test
+    void helpShowsEachDefault() {
+        Run r = run("--help");
+        assertEquals(0, r.exit(), r::describe);
+        String help = r.out().replaceAll("\\s+", " "); // descriptions wrap
+        Map<String, String> shown = new LinkedHashMap<>();
+        for (String option : SHOWN_DEFAULTS.keySet()) {
+            // The option in the list (not the synopsis), then the first "(default: ...)" before the next option.
+            Matcher m = Pattern.compile(" " + Pattern.quote(option) + "=\\S+ ((?:(?! --[a-z-]+=).)*?)\\(default: ([^)]*)\\)")
+                    .matcher(help);
+            shown.put(option, m.find() ? m.group(2) : "(none)");
+        }
+        assertEquals(SHOWN_DEFAULTS, shown, r::describe);
+    }
+
+    @Test
+    void readmeOptionsTableShowsTheSameDefaults() throws Exception {
+        List<String> readme = Files.readAllLines(Path.of("..").toAbsolutePath().normalize().resolve("README.md"));
+        int start = readme.indexOf("## Options");
+        assertTrue(start >= 0, "README.md has an Options section");
+        Map<String, String> documented = new LinkedHashMap<>();
+        // Rows look like: | `--port N` | `8080` | meaning |
+        Pattern row = Pattern.compile("\\| `(--[a-z-]+)[^`]*` \\| `([^`]*)` \\|.*");
+        for (String line : readme.subList(start, readme.size())) {
+            if (line.startsWith("## ") && documented.size() > 0) {
+                break;
+            }
+            Matcher m = row.matcher(line);
+            if (m.matches()) {
+                documented.put(m.group(1), m.group(2));
+            }
+        }
+        assertEquals(SHOWN_DEFAULTS, documented);
+    }
+
+    /** With no options but a root (which has no ServerConfig default), every setting is ServerConfig's default. */
+    @Test
+    void noOptionsGiveServerConfigsDefaults() throws Exception {
+        Main main = new Main(System.out, System.err);
+        new picocli.CommandLine(main).parseArgs("--root", root.toString());
+        ServerConfig parsed = main.config();
+        ServerConfig defaults = ServerConfig.builder(parsed.root(), parsed.accessLog()).build();
+        for (RecordComponent c : ServerConfig.class.getRecordComponents()) {
+            assertEquals(c.getAccessor().invoke(defaults), c.getAccessor().invoke(parsed), c.getName());
+        }
+        assertEquals(defaults, parsed);
+    }
+
     @Test
     void version() {
         Run r = run("--version");
@@ -110,7 +191,10 @@ class MainTest {
                 new Bad("option without its value", List.of("--port"), "--port"),
                 new Bad("zero head timeout", List.of("--head-timeout", "0"), "--head-timeout"),
                 new Bad("zero write timeout", List.of("--write-timeout", "0s"), "--write-timeout"),
-                new Bad("zero drain timeout", List.of("--drain-timeout", "0ms"), "--drain-timeout"));
+                new Bad("zero drain timeout", List.of("--drain-timeout", "0ms"), "--drain-timeout"),
+                new Bad("zero max connections", List.of("--max-connections", "0"), "--max-connections"),
+                new Bad("negative max fields", List.of("--max-fields", "-1"), "--max-fields"),
+                new Bad("head limit above an int", List.of("--max-head", "2GiB"), "--max-head"));
     }
 
     @ParameterizedTest(name = "{0}")

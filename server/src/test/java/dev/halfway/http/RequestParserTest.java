@@ -2,7 +2,9 @@ package dev.halfway.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.halfway.http.ParserConfig.Limits;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -255,6 +257,18 @@ class RequestParserTest {
         assertEquals("fail 413", describe(new RequestParser(32, 64, 2, 4).parse(ascii("GET / HTTP/1.0\r\nContent-Length: 5\r\n\r\n"))));
         assertEquals("complete GET / HTTP/1.0 body=4",
                 describe(new RequestParser(32, 64, 2, 4).parse(ascii("GET / HTTP/1.0\r\nContent-Length: 4\r\n\r\nabcd"))));
+    }
+
+    /** Limits that contradict each other are refused when made, naming the limits by component. */
+    @Test
+    void inconsistentLimitsAreRefused() {
+        String line = "requestLine must be at least 16 and at most headBytes";
+        assertEquals(line, assertThrows(IllegalArgumentException.class, () -> new Limits(15, 64, 2, 4)).getMessage());
+        assertEquals(line, assertThrows(IllegalArgumentException.class, () -> new Limits(32, 31, 2, 4)).getMessage());
+        assertEquals("fields must not be negative",
+                assertThrows(IllegalArgumentException.class, () -> new Limits(32, 64, -1, 4)).getMessage());
+        assertEquals("body must not be negative",
+                assertThrows(IllegalArgumentException.class, () -> new RequestParser(32, 64, 2, -1)).getMessage());
     }
 
     @Test

@@ -127,8 +127,8 @@ class ConfinementTest {
         Files.createSymbolicLink(root.resolve("environ"), Path.of("/proc/self/environ"));
 
         SERVERS.put(Mode.STRICT, new TestServer(root));
-        SERVERS.put(Mode.FOLLOW, new TestServer(root, c -> c.withRoot(new DocumentRoot(root, true), true)));
-        SERVERS.put(Mode.ROOMY, new TestServer(root, c -> c.withLimits(
+        SERVERS.put(Mode.FOLLOW, new TestServer(root, c -> c.root(new DocumentRoot(root, true))));
+        SERVERS.put(Mode.ROOMY, new TestServer(root, c -> c.limits(
                 new ServerConfig.Limits(64 * 1024, 128 * 1024, 100, 1024 * 1024))));
     }
 

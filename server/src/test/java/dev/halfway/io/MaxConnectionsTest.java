@@ -19,7 +19,7 @@ class MaxConnectionsTest {
 
     @Test
     void connectionsBeyondTheLimitWaitTheirTurnWithoutHurtingTheOthers() throws Exception {
-        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.withMaxConnections(3))) {
+        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.maxConnections(3))) {
             List<RawClient> holders = new ArrayList<>();
             try {
                 for (int i = 0; i < 3; i++) {

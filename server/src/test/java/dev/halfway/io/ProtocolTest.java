@@ -406,7 +406,7 @@ class ProtocolTest {
 
     @Test
     void listingOffRefusesDirectoriesWithoutIndex() throws Exception {
-        try (TestServer noListing = new TestServer(root, c -> c.withRoot(c.root(), false))) {
+        try (TestServer noListing = new TestServer(root, c -> c.listing(false))) {
             Exchange sub = exchange(noListing, "GET /sub/ HTTP/1.0\r\n\r\n");
             assertEquals(403, sub.reply().status(), sub.reply().text());
             assertEquals(RawClient.End.FIN, sub.reply().end());
@@ -435,7 +435,7 @@ class ProtocolTest {
 
     @Test
     void symlinkLeavingTheRootIsServedWhenLinksAreFollowed() throws Exception {
-        UnaryOperator<ServerConfig> follow = c -> c.withRoot(new DocumentRoot(root, true), c.listing());
+        UnaryOperator<ServerConfig.Builder> follow = c -> c.root(new DocumentRoot(root, true));
         try (TestServer following = new TestServer(root, follow)) {
             Exchange x = exchange(following, "GET /escape.txt HTTP/1.0\r\n\r\n");
             assertEquals(200, x.reply().status(), x.reply().text());

@@ -292,8 +292,9 @@ class ResourceBoundsTest {
         Path root = Fixtures.root(dir);
         Path big = root.resolve("big.bin").toRealPath();
         int n = HEAVY ? 20_000 : 2_000;
-        try (TestServer server = new TestServer(root, c -> c.withTimeouts(
-                Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(200), 64 * 1024))) {
+        try (TestServer server = new TestServer(root, c -> c
+                .headTimeout(Duration.ofMillis(200)).writeTimeout(Duration.ofMillis(300))
+                .linger(Duration.ofMillis(200)).lingerBytes(64 * 1024))) {
             // A warm-up round of every kind first: classes are loaded, thread pools have grown,
             // the buffer pool has its buckets, before anything is measured.
             new AbuseRun(server, 1).run(Abuse.values().length * 20, 16, Duration.ofSeconds(30));
@@ -364,8 +365,9 @@ class ResourceBoundsTest {
         Path big = root.resolve("big.bin").toRealPath();
         int n = HEAVY ? 200 : 20;
         Duration writeTimeout = Duration.ofMillis(500);
-        try (TestServer server = new TestServer(root, c -> c.withTimeouts(
-                Duration.ofSeconds(10), writeTimeout, Duration.ofMillis(200), 64 * 1024))) {
+        try (TestServer server = new TestServer(root, c -> c
+                .headTimeout(Duration.ofSeconds(10)).writeTimeout(writeTimeout)
+                .linger(Duration.ofMillis(200)).lingerBytes(64 * 1024))) {
             ArrayByteBufferPool buffers = (ArrayByteBufferPool) server.server.bufferPool();
             assertEquals(0, descriptorsPointingAt(big), "before");
             List<Socket> clients = new ArrayList<>();
@@ -417,8 +419,9 @@ class ResourceBoundsTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void thousandsOfIdleConnectionsDoNotStopANewClient() throws Exception {
         Path root = Fixtures.root(dir);
-        try (TestServer server = new TestServer(root, c -> c.withTimeouts(
-                Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMillis(200), 64 * 1024))) {
+        try (TestServer server = new TestServer(root, c -> c
+                .headTimeout(Duration.ofSeconds(60)).writeTimeout(Duration.ofSeconds(30))
+                .linger(Duration.ofMillis(200)).lingerBytes(64 * 1024))) {
             long fdBaseline = settledDescriptorCount();
             // Both ends live in this JVM: two descriptors per connection. Keep 512 for everything else.
             long headroom = (maxDescriptors() - fdBaseline - 512) / 2;
@@ -493,8 +496,9 @@ class ResourceBoundsTest {
         Path root = Fixtures.root(dir);
         int n = HEAVY ? 200 : 50;
         Duration headTimeout = Duration.ofMillis(500);
-        try (TestServer server = new TestServer(root, c -> c.withTimeouts(
-                headTimeout, Duration.ofSeconds(30), Duration.ofSeconds(2), 64 * 1024))) {
+        try (TestServer server = new TestServer(root, c -> c
+                .headTimeout(headTimeout).writeTimeout(Duration.ofSeconds(30))
+                .linger(Duration.ofSeconds(2)).lingerBytes(64 * 1024))) {
             byte[] head = ascii("GET /index.html HTTP/1.0\r\nX-Slow: ");
             ExecutorService pool = Executors.newFixedThreadPool(n);
             CountDownLatch connected = new CountDownLatch(n);

@@ -21,7 +21,7 @@ class ShutdownTest {
     Path dir;
 
     private TestServer server(Path root, Duration drain) throws IOException {
-        return new TestServer(root, c -> c.withDrainTimeout(drain));
+        return new TestServer(root, c -> c.drainTimeout(drain));
     }
 
     @Test

@@ -90,7 +90,7 @@ class SocketFuzzTest {
         List<byte[]> simpleBodies = simpleResponseBodies(root);
         long started = System.nanoTime();
         try (TestServer server = new TestServer(root,
-                c -> c.withTimeouts(HEAD_TIMEOUT, WRITE_TIMEOUT, LINGER, 1024 * 1024))) {
+                c -> c.headTimeout(HEAD_TIMEOUT).writeTimeout(WRITE_TIMEOUT).linger(LINGER).lingerBytes(1024 * 1024))) {
             List<Client> clients = new ArrayList<>();
             List<String> clientFailures = new ArrayList<>();
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);

@@ -47,8 +47,8 @@ class StagedCloseTest {
     void aRefusedRequestWhoseBodyKeepsComingStillGetsItsWholeAnswer() throws Exception {
         Path root = Fixtures.root(dir);
         try (TestServer server = new TestServer(root, c -> c
-                .withTimeouts(c.headTimeout(), c.writeTimeout(), Duration.ofSeconds(5), c.lingerBytes())
-                .withLimits(new ServerConfig.Limits(8192, 16384, 100, 64 * 1024)))) {
+                .linger(Duration.ofSeconds(5))
+                .limits(new ServerConfig.Limits(8192, 16384, 100, 64 * 1024)))) {
             RawClient.Reply reply;
             try (RawClient c = new RawClient(server.port())) {
                 int bodyLength = 512 * 1024;
@@ -74,7 +74,7 @@ class StagedCloseTest {
     @Test
     void aClientThatKeepsItsSideOpenIsClosedAfterTheLingerTimeout() throws Exception {
         try (TestServer server = new TestServer(Fixtures.root(dir),
-                c -> TestServer.with(c, c.headTimeout(), c.writeTimeout(), Duration.ofMillis(300), c.lingerBytes()))) {
+                c -> c.linger(Duration.ofMillis(300)))) {
             try (RawClient c = new RawClient(server.port())) {
                 RawClient.Reply reply = c.send("GET /small.txt HTTP/1.0\r\n\r\n").readAll();
                 assertEquals(RawClient.End.FIN, reply.end());
@@ -90,7 +90,7 @@ class StagedCloseTest {
     @Test
     void aClientThatKeepsSendingAfterTheResponseIsCutAtTheByteCap() throws Exception {
         try (TestServer server = new TestServer(Fixtures.root(dir),
-                c -> TestServer.with(c, c.headTimeout(), c.writeTimeout(), Duration.ofSeconds(10), 64 * 1024))) {
+                c -> c.linger(Duration.ofSeconds(10)).lingerBytes(64 * 1024))) {
             try (RawClient c = new RawClient(server.port())) {
                 RawClient.Reply reply = c.send("GET /small.txt HTTP/1.0\r\n\r\n").readAll();
                 assertEquals(200, reply.status());
@@ -140,7 +140,7 @@ class StagedCloseTest {
     @Test
     void lingerZeroClosesRightAfterOurFin() throws Exception {
         try (TestServer server = new TestServer(Fixtures.root(dir),
-                c -> TestServer.with(c, c.headTimeout(), c.writeTimeout(), Duration.ZERO, c.lingerBytes()))) {
+                c -> c.linger(Duration.ZERO))) {
             try (RawClient c = new RawClient(server.port())) {
                 RawClient.Reply reply = c.send("GET /small.txt HTTP/1.0\r\n\r\n").readAll();
                 assertEquals(200, reply.status());

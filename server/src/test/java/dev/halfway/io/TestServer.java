@@ -24,10 +24,11 @@ final class TestServer implements AutoCloseable {
         this(root, c -> c);
     }
 
-    TestServer(Path root, UnaryOperator<ServerConfig> adjust) throws IOException {
-        ServerConfig base = ServerConfig.defaults(new DocumentRoot(root, false), log::add)
-                .withPort(0).withDrainTimeout(Duration.ofSeconds(5));
-        server = new Server(adjust.apply(base));
+    /** {@code adjust} changes the settings that differ from the defaults (and from port 0, a 5 s drain). */
+    TestServer(Path root, UnaryOperator<ServerConfig.Builder> adjust) throws IOException {
+        ServerConfig.Builder base = ServerConfig.builder(new DocumentRoot(root, false), log::add)
+                .port(0).drainTimeout(Duration.ofSeconds(5));
+        server = new Server(adjust.apply(base).build());
         server.start();
     }
 
@@ -65,9 +66,5 @@ final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
-    }
-
-    static ServerConfig with(ServerConfig c, Duration headTimeout, Duration writeTimeout, Duration linger, long lingerBytes) {
-        return c.withTimeouts(headTimeout, writeTimeout, linger, lingerBytes);
     }
 }

@@ -17,7 +17,7 @@ class TimeoutTest {
     Path dir;
 
     private TestServer server(Duration head, Duration write) throws IOException {
-        return new TestServer(Fixtures.root(dir), c -> TestServer.with(c, head, write, c.linger(), c.lingerBytes()));
+        return new TestServer(Fixtures.root(dir), c -> c.headTimeout(head).writeTimeout(write));
     }
 
     @Test

@@ -24,7 +24,7 @@ class TraceTest {
     void aHalfClosedExchangeIsTracedInTheOrderItHappened() throws Exception {
         ByteArrayOutputStream lines = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(lines, true, StandardCharsets.UTF_8);
-        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.withTrace(out))) {
+        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.trace(out))) {
             try (RawClient c = new RawClient(server.port())) {
                 c.socket.setReceiveBufferSize(64 * 1024);
                 c.send("GET /big.bin HTTP/1.0\r\n\r\n");
@@ -55,7 +55,7 @@ class TraceTest {
 
     @Test
     void aLingeringCloseShowsOurFinThenTheClientsEof() throws Exception {
-        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.withTrace(new PrintStream(new ByteArrayOutputStream())))) {
+        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.trace(new PrintStream(new ByteArrayOutputStream())))) {
             try (RawClient c = new RawClient(server.port())) {
                 assertEquals(RawClient.End.FIN, c.send("GET /small.txt HTTP/1.0\r\n\r\n").readAll().end());
             }
@@ -67,8 +67,8 @@ class TraceTest {
 
     @Test
     void aTimeoutAndDiscardedBytesAreTraced() throws Exception {
-        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.withTrace(new PrintStream(new ByteArrayOutputStream()))
-                .withTimeouts(c.headTimeout(), c.writeTimeout(), Duration.ofMillis(200), c.lingerBytes()))) {
+        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.trace(new PrintStream(new ByteArrayOutputStream()))
+                .linger(Duration.ofMillis(200)))) {
             try (RawClient c = new RawClient(server.port())) {
                 c.send("GET /small.txt HTTP/1.0\r\n\r\n").readAll();
                 c.send("after the response");
@@ -91,7 +91,7 @@ class TraceTest {
     @Test
     void bytesReadArePrintedWhenTheReadsPauseNotAtTheNextEvent() throws Exception {
         ByteArrayOutputStream lines = new ByteArrayOutputStream();
-        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.withTrace(new PrintStream(lines, true, StandardCharsets.UTF_8)));
+        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.trace(new PrintStream(lines, true, StandardCharsets.UTF_8)));
              RawClient c = new RawClient(server.port())) {
             c.send("GET / HTTP/1.0\r\n");
             long deadline = System.nanoTime() + 5_000_000_000L;
