@@ -1,5 +1,6 @@
 package dev.halfway.cli;
 
+import dev.halfway.http.Limits;
 import dev.halfway.file.DocumentRoot;
 import dev.halfway.http.Product;
 import dev.halfway.io.Server;
@@ -177,7 +178,7 @@ public final class Main implements Callable<Integer> {
                     .linger(linger)
                     .lingerBytes(lingerBytes)
                     .drainTimeout(drainTimeout)
-                    .limits(new ServerConfig.Limits(requestLineLimit, headLimit, maxFields, maxBody))
+                    .limits(new Limits(requestLineLimit, headLimit, maxFields, maxBody))
                     .maxConnections(maxConnections)
                     .trace(trace ? err : null)
                     .build();

@@ -40,7 +40,7 @@ public sealed interface Event {
     record Tick(long now, long flushed) implements Event {}
 
     /** The server is stopping: finish what is in flight by {@code deadline}, then cut it. */
-    record Stop(long now, long deadline) implements Event {}
+    record Stop(long now, long flushed, long deadline) implements Event {}
 
     /** The endpoint closed without being asked to (Jetty closes it when both directions are shut). */
     record Closed(long now, long flushed) implements Event {}

@@ -327,7 +327,7 @@ public final class Lifecycle {
         if (idle()) {
             return finish(e.now(), List.of(Action.CLOSE), Outcome.SHUTDOWN, "server stopped", Linger.NONE);
         }
-        return tick(new Event.Tick(e.now(), flushed));
+        return tick(new Event.Tick(e.now(), e.flushed()));
     }
 
     private List<Action> closed(Event.Closed e) {

@@ -55,21 +55,21 @@ public final class RequestParser {
     private ParseResult result = ParseResult.NEED_MORE;
 
     /** A parser held to {@code limits} (checked when they were made). */
-    public RequestParser(ParserConfig.Limits limits) {
+    public RequestParser(Limits limits) {
         this.maxRequestLine = limits.requestLine();
         this.maxHeadBytes = limits.headBytes();
         this.maxFields = limits.fields();
         this.maxBody = limits.body();
     }
 
-    /** The same as {@code new RequestParser(new Limits(...))}; see {@link ParserConfig.Limits} for each limit. */
+    /** The same as {@code new RequestParser(new Limits(...))}; see {@link Limits} for each limit. */
     public RequestParser(int maxRequestLine, int maxHeadBytes, int maxFields, long maxBody) {
-        this(new ParserConfig.Limits(maxRequestLine, maxHeadBytes, maxFields, maxBody));
+        this(new Limits(maxRequestLine, maxHeadBytes, maxFields, maxBody));
     }
 
-    /** A parser held to {@link ParserConfig.Limits#DEFAULTS}, the defaults documented in the README. */
+    /** A parser held to {@link Limits#DEFAULTS}, the defaults documented in the README. */
     public static RequestParser withDefaults() {
-        return new RequestParser(ParserConfig.Limits.DEFAULTS);
+        return new RequestParser(Limits.DEFAULTS);
     }
 
     /**

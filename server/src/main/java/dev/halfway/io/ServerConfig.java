@@ -1,7 +1,7 @@
 package dev.halfway.io;
 
 import dev.halfway.file.DocumentRoot;
-import dev.halfway.http.ParserConfig;
+import dev.halfway.http.Limits;
 import dev.halfway.log.AccessLog;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * Everything a {@link Server} needs. Build one with {@link #builder}, which starts from the
  * {@code DEFAULT_...} constants below: the defaults documented in the README, and the ones the
- * command line shows and uses. {@code ServerConfig.Limits} is {@link ParserConfig.Limits}, inherited.
+ * command line shows and uses; the parser's limits are {@link Limits#DEFAULTS}.
  *
  * @param host           address to bind
  * @param port           port to bind; 0 picks a free one
@@ -39,7 +39,7 @@ public record ServerConfig(
         Limits limits,
         AccessLog accessLog,
         int maxConnections,
-        PrintStream trace) implements ParserConfig {
+        PrintStream trace) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;

@@ -58,8 +58,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         this.endPoint = endPoint;
         this.loop = loop;
         ServerConfig config = loop.config;
-        ServerConfig.Limits limits = config.limits();
-        this.parser = new RequestParser(limits.requestLine(), limits.headBytes(), limits.fields(), limits.body());
+        this.parser = new RequestParser(config.limits());
         this.outbound = Outbound.to(endPoint);
         InetSocketAddress remote = endPoint.getRemoteSocketAddress() instanceof InetSocketAddress a ? a : null;
         String host = remote == null ? "-" : remote.getAddress().getHostAddress();
@@ -123,7 +122,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
 
     /** The server stops: finish by {@code deadline}. */
     void stop(long now, long deadline) {
-        deliver(new Event.Stop(now, deadline));
+        deliver(new Event.Stop(now, outbound.flushed(), deadline));
     }
 
     private void written() {

@@ -1,5 +1,6 @@
 package dev.halfway.io;
 
+import dev.halfway.http.Limits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -129,7 +130,7 @@ class ConfinementTest {
         SERVERS.put(Mode.STRICT, new TestServer(root));
         SERVERS.put(Mode.FOLLOW, new TestServer(root, c -> c.root(new DocumentRoot(root, true))));
         SERVERS.put(Mode.ROOMY, new TestServer(root, c -> c.limits(
-                new ServerConfig.Limits(64 * 1024, 128 * 1024, 100, 1024 * 1024))));
+                new Limits(64 * 1024, 128 * 1024, 100, 1024 * 1024))));
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package dev.halfway.io;
 
+import dev.halfway.http.Limits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +49,7 @@ class StagedCloseTest {
         Path root = Fixtures.root(dir);
         try (TestServer server = new TestServer(root, c -> c
                 .linger(Duration.ofSeconds(5))
-                .limits(new ServerConfig.Limits(8192, 16384, 100, 64 * 1024)))) {
+                .limits(new Limits(8192, 16384, 100, 64 * 1024)))) {
             RawClient.Reply reply;
             try (RawClient c = new RawClient(server.port())) {
                 int bodyLength = 512 * 1024;

@@ -63,8 +63,15 @@ final class TestServer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Stops the server, and fails the test if any event reached a connection off its own loop
+     * thread: every socket test checks the one-connection-one-thread rule this way.
+     */
     @Override
     public void close() {
         server.stop();
+        if (server.eventsOffThread() != 0) {
+            throw new AssertionError(server.eventsOffThread() + " connection events ran off their loop's thread");
+        }
     }
 }

@@ -1,0 +1,183 @@
+package dev.halfway.conn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.halfway.http.ParseResult;
+import dev.halfway.http.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * Properties of the connection's life over random interleavings of events, delivered as the
+ * driver would (input events only while input is read, a write's events only while it is in
+ * flight, a {@code Sending} right after each {@code Respond}, the endpoint's own close at any time):
+ * exactly one record per connection; no action after it; never a write after a close; never our
+ * FIN before the last byte was flushed; the logged status is the one whose bytes went out; and
+ * every path ends, with nothing but time passing.
+ */
+class LifecyclePropertiesTest {
+    static final Lifecycle.Limits LIMITS = new Lifecycle.Limits(Duration.ofMillis(100), Duration.ofMillis(300),
+            Duration.ofMillis(50), 4096);
+
+    /** One step a driver may take; {@code n} picks its detail (a verdict, a byte count, a time step). */
+    enum Kind { BYTES, EOF, PROGRESS, WRITTEN, WRITE_FAILED, TICK, STOP, CLOSED }
+
+    record Step(Kind kind, int n) {}
+
+    /** A driver that keeps the adapter's side of the contract, and watches the machine's. */
+    static final class Driver {
+        final Lifecycle life = new Lifecycle(LIMITS, 0, 0, "-", 0);
+        final List<Action> actions = new ArrayList<>();
+        long now;
+        long flushed;
+        long total = -1;
+        boolean writing;
+        boolean writtenSeen;
+        boolean closedByUs;
+        boolean endPointClosed;
+        int finished;
+        Status status;
+        AccessRecord record;
+
+        void step(Step s) {
+            switch (s.kind()) {
+                case BYTES -> {
+                    if (life.input() == Lifecycle.Input.REQUEST) {
+                        ParseResult verdict = switch (s.n() % 4) {
+                            case 0 -> LifecycleTest.complete();
+                            case 1 -> LifecycleTest.malformed();
+                            default -> ParseResult.NEED_MORE;
+                        };
+                        deliver(new Event.Received(now, 1 + s.n(), verdict, "GET / HTTP/1.0"));
+                    } else if (life.input() == Lifecycle.Input.DISCARD) {
+                        deliver(new Event.Received(now, 1 + s.n() * 97, null, null));
+                    }
+                }
+                case EOF -> {
+                    if (life.input() == Lifecycle.Input.REQUEST) {
+                        deliver(new Event.InputEnded(now, flushed, s.n() % 2 == 0 ? ParseResult.EMPTY
+                                : LifecycleTest.malformed(), null));
+                    } else if (life.input() == Lifecycle.Input.DISCARD) {
+                        deliver(new Event.InputEnded(now, flushed, null, null));
+                    }
+                }
+                case PROGRESS -> {
+                    if (writing) {
+                        flushed = Math.min(total, flushed + 1 + s.n());
+                    }
+                }
+                case WRITTEN -> {
+                    if (writing) {
+                        flushed = total;
+                        writing = false;
+                        writtenSeen = true;
+                        deliver(new Event.Written(now, flushed));
+                    }
+                }
+                case WRITE_FAILED -> {
+                    if (writing) {
+                        writing = false;
+                        deliver(new Event.WriteFailed(now, flushed,
+                                s.n() % 2 == 0 ? Event.Failure.PEER_GONE : Event.Failure.LOCAL_ERROR));
+                    }
+                }
+                case TICK -> {
+                    now += (long) s.n() * 1_000_000;
+                    deliver(new Event.Tick(now, flushed));
+                }
+                case STOP -> deliver(new Event.Stop(now, flushed, now + (long) s.n() * 1_000_000));
+                case CLOSED -> endPointCloses();
+            }
+        }
+
+        void endPointCloses() {
+            if (!endPointClosed) {
+                endPointClosed = true;
+                writing = false;
+                deliver(new Event.Closed(now, flushed));
+            }
+        }
+
+        void deliver(Event e) {
+            List<Action> out = life.on(e);
+            for (Action a : out) {
+                actions.add(a);
+                assertEquals(0, finished, "an action after the record: " + a);
+                if (a instanceof Action.Respond) {
+                    assertTrue(!closedByUs && !endPointClosed, "a write after the close");
+                    assertTrue(total < 0, "a second response");
+                    status = Status.OK;
+                    total = 300;
+                    writing = true;
+                    deliver(new Event.Sending(now, new Reply(status, 100, 200, null)));
+                } else if (a instanceof Action.ShutOutput) {
+                    assertTrue(writtenSeen && flushed == total, "our FIN before the last byte was flushed");
+                } else if (a instanceof Action.Close || a instanceof Action.Abort) {
+                    closedByUs = true;
+                } else if (a instanceof Action.Finished f) {
+                    finished++;
+                    record = f.record();
+                }
+            }
+            if (closedByUs && !endPointClosed) {
+                endPointCloses(); // the endpoint we closed says so (Jetty calls onClose)
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Step>> steps() {
+        Arbitrary<Step> step = Arbitraries.of(Kind.values()).flatMap(k -> Arbitraries.integers().between(0, 120)
+                .map(n -> new Step(k, n)));
+        return step.list().ofMinSize(0).ofMaxSize(40);
+    }
+
+    @Property(tries = 2000)
+    void everyOrderEndsInExactlyOneRecord(@ForAll("steps") List<Step> steps) {
+        Driver d = new Driver();
+        for (Step s : steps) {
+            d.step(s);
+        }
+        // Every path ends with nothing but time: head, write and linger timeouts bound each phase.
+        for (int i = 0; i < 10 && d.finished == 0; i++) {
+            d.step(new Step(Kind.TICK, 400));
+        }
+        assertEquals(1, d.finished, "exactly one record");
+        assertEquals(Lifecycle.Phase.CLOSED, d.life.phase());
+        AccessRecord r = d.record;
+        // The status logged is the one whose bytes reached the kernel, and only if some did.
+        assertEquals(d.flushed > 0 && d.status != null ? d.status.code() : 0, r.status());
+        assertEquals(Math.max(0, d.flushed - (d.total < 0 ? 0 : 100)), r.bodyBytes());
+        // The outcome says complete only when every byte was written and our FIN followed.
+        if (r.outcome() == Outcome.COMPLETE) {
+            assertTrue(d.writtenSeen && d.actions.stream().anyMatch(a -> a instanceof Action.ShutOutput));
+        }
+        if (r.linger() != Linger.NONE) {
+            assertTrue(d.writtenSeen, "a linger label without a staged close");
+        }
+        // Nothing happens after the end, whatever comes.
+        for (Kind k : Kind.values()) {
+            int before = d.actions.size();
+            d.step(new Step(k, 3));
+            assertEquals(before, d.actions.size(), "an action after the end: " + k);
+        }
+    }
+
+    @Property(tries = 500)
+    void theSameEventsGiveTheSameRecord(@ForAll("steps") List<Step> steps) {
+        Driver a = new Driver();
+        Driver b = new Driver();
+        for (Step s : steps) {
+            a.step(s);
+            b.step(s);
+        }
+        assertEquals(a.actions, b.actions, "the machine is a function of its events");
+    }
+}
