@@ -52,6 +52,8 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     /** The --trace observer, or null when tracing is off. */
     private final Trace trace;
     private FileChannel file;
+    /** The read buffer while a wake-up reads, so the read-ahead before an answer can use it too. */
+    private ByteBuffer reading;
 
     ServerConnection(EndPoint endPoint, Loop loop) {
         super(endPoint, Runnable::run);
@@ -81,12 +83,14 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     @Override
     public void onFillable() {
         RetainableByteBuffer pooled = loop.buffers.acquire(INPUT_BUFFER, true);
+        reading = pooled.getByteBuffer();
         try {
-            read(pooled.getByteBuffer(), READS_PER_WAKEUP);
+            read(reading, READS_PER_WAKEUP);
             if (life.input() != Lifecycle.Input.NONE) {
                 fillInterested();
             }
         } finally {
+            reading = null;
             pooled.release();
         }
     }
@@ -176,11 +180,8 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     }
 
     private void respond(Answer answer) {
-        RetainableByteBuffer pooled = loop.buffers.acquire(INPUT_BUFFER, true);
-        try {
-            read(pooled.getByteBuffer(), READ_AHEAD); // bounded: a flood of trailing bytes must not delay the answer
-        } finally {
-            pooled.release();
+        if (reading != null) {
+            read(reading, READ_AHEAD); // bounded: a flood of trailing bytes must not delay the answer
         }
         Response response = response(answer);
         file = response.file();
