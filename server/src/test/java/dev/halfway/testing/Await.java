@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  * record, a socket read), wait on the event instead.
  */
 public final class Await {
-    private static final long PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final long PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** A condition that may do I/O to find out. */
     @FunctionalInterface

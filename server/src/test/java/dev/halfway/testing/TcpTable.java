@@ -57,9 +57,12 @@ public final class TcpTable {
     /**
      * One socket: its ports, state, the bytes in its send queue not yet acknowledged by the peer
      * ({@code txQueue}), the bytes received that the application has not read ({@code rxQueue}),
-     * and its inode (0 once the application has closed it and the kernel alone finishes the close).
+     * its inode (0 once the application has closed it and the kernel alone finishes the close, and
+     * while it waits in a listener's accept queue), and how many bytes it has received in all
+     * ({@code -1} when not asked for: see {@link #at}).
      */
-    public record Socket(int localPort, int remotePort, State state, long txQueue, long rxQueue, long inode) {
+    public record Socket(int localPort, int remotePort, State state, long txQueue, long rxQueue, long inode,
+                         long bytesReceived) {
         /** The application still has the socket open (it is not an orphan the kernel is closing alone). */
         public boolean heldOpen() {
             return inode != 0;
@@ -81,6 +84,19 @@ public final class TcpTable {
     public static boolean listening(int port) throws IOException {
         return !query(List.of("-tlnHe", "sport", "=", ":" + port),
                 s -> s.state() == State.LISTEN && s.localPort() == port).isEmpty();
+    }
+
+    /**
+     * Every socket bound to {@code localPort} on 127.0.0.1, the listener and TIME_WAIT ones
+     * included, with {@link Socket#bytesReceived}. Needs {@code ss}: {@code /proc/net/tcp} does
+     * not count bytes.
+     */
+    public static List<Socket> at(int localPort) throws IOException {
+        List<Socket> sockets = query(List.of("-tainHe", "sport", "=", ":" + localPort), s -> s.localPort() == localPort);
+        if (noSs) {
+            throw new AssertionError("counting a socket's bytes needs ss (iproute2)");
+        }
+        return sockets;
     }
 
     /** The socket {@link #find} finds, as text for a failure message. */
@@ -115,11 +131,26 @@ public final class TcpTable {
                 throw new IOException("interrupted", e);
             }
             List<Socket> sockets = new ArrayList<>();
+            Socket last = null;
+            boolean info = ssArguments.get(0).indexOf('i') > 0; // -…i…: a tcp_info line follows each socket's line
             for (String line : out.split("\n")) {
-                Socket s = parseSs(line);
-                if (s != null && wanted.test(s)) {
-                    sockets.add(s);
+                if (!line.isEmpty() && Character.isWhitespace(line.charAt(0))) { // -i: the socket's tcp_info, on a line of its own
+                    if (last != null) {
+                        last = withBytesReceived(last, line);
+                    }
+                    continue;
                 }
+                if (last != null && wanted.test(last)) {
+                    sockets.add(last);
+                }
+                last = line.isBlank() ? null : parseSs(line);
+                if (last != null && info) {
+                    last = new Socket(last.localPort(), last.remotePort(), last.state(), last.txQueue(), last.rxQueue(),
+                            last.inode(), 0); // ss leaves out a zero count
+                }
+            }
+            if (last != null && wanted.test(last)) {
+                sockets.add(last);
             }
             return sockets;
         }
@@ -161,7 +192,17 @@ public final class TcpTable {
             }
         }
         return new Socket(Integer.parseInt(f[3].substring(colon + 1)), peer.equals("*") ? 0 : Integer.parseInt(peer),
-                State.named(f[0]), Long.parseLong(f[2]), Long.parseLong(f[1]), inode);
+                State.named(f[0]), Long.parseLong(f[2]), Long.parseLong(f[1]), inode, -1);
+    }
+
+    private static Socket withBytesReceived(Socket s, String info) {
+        for (String field : info.trim().split("\\s+")) {
+            if (field.startsWith("bytes_received:")) {
+                return new Socket(s.localPort(), s.remotePort(), s.state(), s.txQueue(), s.rxQueue(), s.inode(),
+                        Long.parseLong(field.substring("bytes_received:".length())));
+            }
+        }
+        return s;
     }
 
     /** One line of {@code /proc/net/tcp[6]}, or null when not a loopback (or wildcard) socket. */
@@ -178,6 +219,6 @@ public final class TcpTable {
         String[] queues = f[4].split(":");
         return new Socket(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16),
                 Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16), State.of(Integer.parseInt(f[3], 16)),
-                Long.parseLong(queues[0], 16), Long.parseLong(queues[1], 16), Long.parseLong(f[9]));
+                Long.parseLong(queues[0], 16), Long.parseLong(queues[1], 16), Long.parseLong(f[9]), -1);
     }
 }
