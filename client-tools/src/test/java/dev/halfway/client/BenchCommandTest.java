@@ -154,9 +154,9 @@ class BenchCommandTest {
     void aResetIsCountedAsReset() throws Exception {
         try (RawServer server = RawServer.start((socket, s) -> {
             RawServer.readHead(socket);
+            socket.setTcpNoDelay(true); // the write below leaves at once, ahead of the RST
             socket.getOutputStream().write(ascii("HTTP/1.0 200 OK\r\nContent-Length: 100000\r\n\r\npartial"));
             socket.getOutputStream().flush();
-            Thread.sleep(50);
             socket.setSoLinger(true, 0); // close with RST
         })) {
             Cli.Run run = Cli.run("bench", "-c", "2", "-n", "6", "--json", server.url("/"));

@@ -125,29 +125,39 @@ final class RawServer implements AutoCloseable {
         }
     }
 
-    /** Reads until the client's FIN; returns everything read. */
     /**
      * A handler that aborts mid-body, deterministically: it reads the request and its FIN, starts
-     * writing a {@code bodySize}-byte response, and 100 ms later closes with SO_LINGER 0 (an RST),
-     * counting {@code aborted} down. A client that has not read yet gets the bytes already queued,
-     * then ECONNRESET.
+     * writing a {@code bodySize}-byte response, and once the head and the first 8 KiB of the body
+     * are on their way to the client (written with TCP_NODELAY, within any receive window) closes
+     * with SO_LINGER 0 (an RST), counting {@code aborted} down. A client that has not read yet
+     * gets the bytes already queued, then ECONNRESET.
      */
     static Handler abortingMidBody(int bodySize, java.util.concurrent.CountDownLatch aborted) {
         return (socket, s) -> {
             readUntilEof(socket);
+            socket.setTcpNoDelay(true); // each write leaves at once: nothing waits in our send buffer for an ACK
+            java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
             Thread writer = new Thread(() -> {
                 try {
                     java.io.OutputStream out = socket.getOutputStream();
                     out.write(("HTTP/1.0 200 OK\r\nContent-Length: " + bodySize + "\r\n\r\n")
                             .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                    out.write(new byte[bodySize]);
+                    byte[] chunk = new byte[8 * 1024];
+                    for (int written = 0; written < bodySize; written += chunk.length) {
+                        out.write(chunk, 0, Math.min(chunk.length, bodySize - written));
+                        sent.countDown();
+                    }
                 } catch (Exception expected) {
                     // the abort below interrupts this write
+                } finally {
+                    sent.countDown();
                 }
             }, "rst-writer");
             writer.setDaemon(true);
             writer.start();
-            Thread.sleep(100);
+            if (!sent.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new AssertionError("the response's first bytes were not written within 5 s");
+            }
             socket.setSoLinger(true, 0);
             socket.close();
             aborted.countDown();
@@ -155,6 +165,7 @@ final class RawServer implements AutoCloseable {
         };
     }
 
+    /** Reads until the client's FIN; returns everything read. */
     static byte[] readUntilEof(Socket socket) throws IOException {
         return socket.getInputStream().readAllBytes();
     }

@@ -9,6 +9,8 @@ import dev.halfway.io.Server;
 import dev.halfway.io.ServerConfig;
 import dev.halfway.conn.AccessRecord;
 import dev.halfway.conn.Outcome;
+import dev.halfway.testing.Await;
+import dev.halfway.testing.TcpTable;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -172,7 +174,7 @@ class BrowserTest {
     @BeforeEach
     void forgetEarlierRequests() throws InterruptedException {
         // Records of an earlier test that arrive late are checked in stop(), not here.
-        Thread.sleep(50);
+        awaitEveryRequestLogged();
         drain(all);
     }
 
@@ -306,7 +308,7 @@ class BrowserTest {
 
     /**
      * The access-log records until one for each of {@code paths} has arrived (within a few
-     * seconds), plus any that arrive in a short grace period after.
+     * seconds), plus those of every other request the browser has made by then.
      */
     private static List<AccessRecord> awaitRequests(Set<String> paths) throws InterruptedException {
         List<AccessRecord> got = new ArrayList<>();
@@ -323,10 +325,34 @@ class BrowserTest {
             got.add(r);
             missing.remove(pathOf(r));
         }
-        Thread.sleep(100);
+        awaitEveryRequestLogged();
         drain(got);
         all.addAll(got);
         return got;
+    }
+
+    /**
+     * Waits until every connection on which Chromium has sent bytes has been closed and logged.
+     * "No connection open" never comes: Chromium keeps speculative connections open, idle, for
+     * later requests. What can be seen instead is the kernel's table of the server's sockets and
+     * the server's count of open connections, which drops only after a connection's log line.
+     * Settled when every socket the server holds has received nothing (an idle preconnect), none
+     * waits in the accept queue, and the server counts exactly those as open.
+     */
+    private static void awaitEveryRequestLogged() throws InterruptedException {
+        int port = server.port();
+        List<TcpTable.Socket> seen = new ArrayList<>();
+        Await.until(WAIT, () -> {
+            List<TcpTable.Socket> sockets = TcpTable.at(port).stream()
+                    .filter(s -> s.state() != TcpTable.State.LISTEN && s.state() != TcpTable.State.TIME_WAIT).toList();
+            seen.clear();
+            seen.addAll(sockets);
+            long held = sockets.stream().filter(TcpTable.Socket::heldOpen).count();
+            boolean inFlight = sockets.stream().anyMatch(s -> s.heldOpen() && s.bytesReceived() != 0);
+            boolean waitingForAccept = sockets.stream()
+                    .anyMatch(s -> !s.heldOpen() && s.state() == TcpTable.State.ESTABLISHED);
+            return !inFlight && !waitingForAccept && server.openConnections() == held;
+        }, () -> "every request logged: the server has " + server.openConnections() + " open; its sockets " + seen);
     }
 
     private static void drain(Collection<AccessRecord> into) {

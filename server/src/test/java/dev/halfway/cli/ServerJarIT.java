@@ -19,9 +19,12 @@ import dev.halfway.client.Piece;
 import dev.halfway.client.Plan;
 import dev.halfway.client.ReadPolicy;
 import dev.halfway.client.ResponseMeter;
+import dev.halfway.testing.Await;
+import dev.halfway.testing.TcpTable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -110,11 +113,9 @@ class ServerJarIT {
                 .redirectOutput(log.toFile()).start();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (Files.size(log) == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            Thread.sleep(50);
+            // The banner is the first line; the file holds no event to wait on, so poll for the whole line.
+            Await.until(Duration.ofSeconds(10), () -> Files.readString(log).contains("\n"),
+                    () -> "the server printed its banner: " + read(log));
             Matcher m = Pattern.compile(".* on http://127\\.0\\.0\\.1:(\\d+)/").matcher(Files.readAllLines(log).get(0));
             assertTrue(m.matches(), "banner");
             int port = Integer.parseInt(m.group(1));
@@ -122,12 +123,28 @@ class ServerJarIT {
                     List.of(Piece.of("GET /hc-10m.bin HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII))),
                     AfterSend.SHUT_WR, 0, new ReadPolicy(0, 4 << 20, -1, -1, 65536), Duration.ofSeconds(30));
             List<Future<Exchange.Result>> results = new ArrayList<>();
+            CountDownLatch reading = new CountDownLatch(clients);
             for (int i = 0; i < clients; i++) {
-                results.add(pool.submit(() -> Exchange.run(slow, ResponseMeter.Sink.NONE)));
+                ResponseMeter.Sink firstBodyBytes = new ResponseMeter.Sink() {
+                    private boolean counted;
+
+                    @Override
+                    public void head(byte[] bytes, int offset, int length) {}
+
+                    @Override
+                    public void body(byte[] bytes, int offset, int length) {
+                        if (!counted) {
+                            counted = true;
+                            reading.countDown();
+                        }
+                    }
+                };
+                results.add(pool.submit(() -> Exchange.run(slow, firstBodyBytes)));
             }
-            Thread.sleep(700); // every client is reading its response
+            assertTrue(reading.await(20, TimeUnit.SECONDS), "every client is reading its response: "
+                    + (clients - reading.getCount()) + " of " + clients);
             p.destroy(); // SIGTERM
-            Thread.sleep(300);
+            Await.until(Duration.ofSeconds(10), () -> !TcpTable.listening(port), "SIGTERM closes the listening socket");
             Exchange.Result refused = Exchange.run(new Plan("127.0.0.1", port, List.of(), AfterSend.SHUT_WR, 0,
                     ReadPolicy.EAGER, Duration.ofSeconds(2)), ResponseMeter.Sink.NONE);
             assertTrue(refused.connectError() != null, "new connections are refused while draining");
@@ -163,6 +180,14 @@ class ServerJarIT {
             assertEquals(0, p.exitValue(), "SIGINT after a clean drain exits 0");
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return e.toString();
         }
     }
 

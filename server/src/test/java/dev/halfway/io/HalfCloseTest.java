@@ -8,6 +8,7 @@ import dev.halfway.conn.AccessRecord;
 import dev.halfway.conn.FinTiming;
 import dev.halfway.conn.Linger;
 import dev.halfway.conn.Outcome;
+import dev.halfway.testing.TcpTable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -59,7 +60,16 @@ class HalfCloseTest {
         try (RawClient c = new RawClient(server.port())) {
             c.socket.setReceiveBufferSize(64 * 1024);
             c.send("GET /big.bin HTTP/1.0\r\n\r\n").halfClose();
-            Thread.sleep(1000); // the server's writes stall on a full socket; EOF must not abort them
+            Thread.sleep(1000); // the scenario: a reader that waits before reading
+            // What the pause is for: the server has our FIN and still holds its side open
+            // (CLOSE_WAIT), with bytes queued that our full receive buffer does not take (its
+            // writes are stalled). EOF must not have aborted them.
+            TcpTable.Socket serverSide = TcpTable.find(server.port(), c.socket.getLocalPort())
+                    .orElseThrow(() -> new AssertionError("the server's side of the connection is gone"));
+            assertEquals(TcpTable.State.CLOSE_WAIT, serverSide.state(), serverSide.toString());
+            assertTrue(serverSide.txQueue() > 0, "the server's writes are stalled: " + serverSide);
+            TcpTable.Socket ours = TcpTable.find(c.socket.getLocalPort(), server.port()).orElseThrow();
+            assertTrue(ours.rxQueue() > 0, "our receive buffer holds unread bytes: " + ours);
             reply = c.read(Long.MAX_VALUE, 16 * 1024, 0);
         }
         assertEquals(RawClient.End.FIN, reply.end());
@@ -113,8 +123,7 @@ class HalfCloseTest {
         RawClient.Reply reply;
         try (RawClient c = new RawClient(server.port())) {
             for (String piece : new String[] {"GE", "T /sma", "ll.txt HTTP/1.", "0\r\nUser-Agent: t\r", "\n\r\n"}) {
-                c.send(piece);
-                Thread.sleep(30);
+                c.send(piece).awaitReadByServer(); // each piece is its own read on the server's side
             }
             reply = c.halfClose().readAll();
         }

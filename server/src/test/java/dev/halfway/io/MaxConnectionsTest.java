@@ -3,7 +3,9 @@ package dev.halfway.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.halfway.conn.Outcome;
+import dev.halfway.testing.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -60,12 +62,7 @@ class MaxConnectionsTest {
     }
 
     static void awaitOpen(TestServer server, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (server.server.openConnections() < n) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + server.server.openConnections() + " of " + n + " connections opened");
-            }
-            Thread.sleep(10);
-        }
+        Await.until(Duration.ofSeconds(5), () -> server.server.openConnections() >= n,
+                () -> "only " + server.server.openConnections() + " of " + n + " connections opened");
     }
 }

@@ -1,5 +1,7 @@
 package dev.halfway.io;
 
+import dev.halfway.testing.Await;
+import dev.halfway.testing.TcpTable;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +10,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * A blocking loopback client that does exactly what a test says with its socket: send bytes,
@@ -55,6 +58,21 @@ final class RawClient implements AutoCloseable {
     RawClient send(byte[] bytes) throws IOException {
         socket.getOutputStream().write(bytes);
         socket.getOutputStream().flush();
+        return this;
+    }
+
+    /**
+     * Waits until the server has read every byte sent so far: the kernel's table shows our send
+     * queue empty (the server's side acknowledged the bytes), then the server's receive queue
+     * empty (the server took them from its socket).
+     */
+    RawClient awaitReadByServer() throws InterruptedException {
+        int local = socket.getLocalPort();
+        int remote = socket.getPort();
+        Await.until(Duration.ofSeconds(5), () -> TcpTable.find(local, remote).map(s -> s.txQueue() == 0).orElse(false),
+                () -> "the server's side acknowledged what we sent: " + TcpTable.describe(local, remote));
+        Await.until(Duration.ofSeconds(5), () -> TcpTable.find(remote, local).map(s -> s.rxQueue() == 0).orElse(false),
+                () -> "the server read what we sent: " + TcpTable.describe(remote, local));
         return this;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.halfway.conn.AccessRecord;
 import dev.halfway.conn.Outcome;
+import dev.halfway.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -533,7 +534,6 @@ class ResourceBoundsTest {
                     }));
                 }
                 assertTrue(connected.await(10, TimeUnit.SECONDS), "slowloris clients connected");
-                Thread.sleep(150);
                 awaitTrue(() -> server.server.openConnections() >= n, Duration.ofSeconds(2),
                         "the slowloris clients are all connected");
 
@@ -669,15 +669,9 @@ class ResourceBoundsTest {
         awaitTrue(condition, timeout, () -> what);
     }
 
-    /** Polls {@code condition} every 10 ms; fails with {@code what} (evaluated at the failure) after {@code timeout}. */
+    /** Waits for {@code condition} (see {@link Await}); fails with {@code what} (evaluated at the failure) after {@code timeout}. */
     private static void awaitTrue(BooleanSupplier condition, Duration timeout, Supplier<String> what)
             throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what.get());
-            }
-            Thread.sleep(10);
-        }
+        Await.until(timeout, condition::getAsBoolean, what);
     }
 }

@@ -2,10 +2,13 @@ package dev.halfway.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.halfway.conn.AccessRecord;
 import dev.halfway.conn.Outcome;
+import dev.halfway.testing.Await;
+import dev.halfway.testing.TcpTable;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.file.Path;
@@ -33,7 +36,9 @@ class ShutdownTest {
             c.send("GET /big.bin HTTP/1.0\r\n\r\n").halfClose();
             RawClient.Reply first = c.read(256 * 1024, 64 * 1024, 0);
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(server.server::stop);
-            Thread.sleep(200);
+            Await.until(Duration.ofSeconds(5), () -> !TcpTable.listening(server.port()),
+                    "the stop closes the listening socket");
+            assertFalse(stopping.isDone(), "the stop is still draining: the client has most of the response unread");
             assertThrows(ConnectException.class, () -> new RawClient(server.port()).close(), "no new connections while draining");
             RawClient.Reply rest = c.read(Long.MAX_VALUE, 64 * 1024, 1);
             stopping.get(15, TimeUnit.SECONDS);
@@ -53,7 +58,11 @@ class ShutdownTest {
              RawClient idle = new RawClient(server.port())) {
             stalled.socket.setReceiveBufferSize(16 * 1024);
             stalled.send("GET /big.bin HTTP/1.0\r\n\r\n");
-            Thread.sleep(200);
+            // Both connections are open, and the stalled one is in flight (not idle): its response has started.
+            Await.until(Duration.ofSeconds(5),
+                    () -> stalled.socket.getInputStream().available() > 0 && server.server.openConnections() == 2,
+                    () -> "the response to the stalled client started and both connections are open (open: "
+                            + server.server.openConnections() + ")");
             long start = System.nanoTime();
             server.server.stop();
             long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.halfway.conn.AccessRecord;
 import dev.halfway.conn.Linger;
 import dev.halfway.conn.Outcome;
+import dev.halfway.testing.Await;
+import dev.halfway.testing.TcpTable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,15 +123,28 @@ class StagedCloseTest {
         try (TestServer server = new TestServer(root)) {
             RawClient.Reply first;
             RawClient.Reply rest;
+            TcpTable.Socket afterOurFin;
             try (RawClient c = new RawClient(server.port())) {
+                int port = c.socket.getLocalPort();
                 c.send("GET /big.bin HTTP/1.0\r\n\r\n");
                 first = c.read(Fixtures.BIG - 3 * 1024 * 1024, 64 * 1024, 0);
-                Thread.sleep(300); // the server hands its last bytes to the kernel, sends FIN, lingers
+                // The server hands its last bytes and its FIN to the kernel: its side of the
+                // connection leaves ESTABLISHED (FIN_WAIT1, FIN_WAIT2 once the FIN is acknowledged)
+                // while the last 3 MiB are still unread here.
+                Await.until(Duration.ofSeconds(10), () -> TcpTable.find(server.port(), port)
+                                .map(s -> s.state() == TcpTable.State.FIN_WAIT1 || s.state() == TcpTable.State.FIN_WAIT2)
+                                .orElse(false),
+                        () -> "the server wrote its whole response and sent its FIN: " + TcpTable.describe(server.port(), port));
+                afterOurFin = TcpTable.find(server.port(), port).orElseThrow();
                 c.send(new byte[64 * 1024]);
-                Thread.sleep(100); // the bytes arrive; a server that closed now would answer them with RST
+                // The bytes arrive: a lingering server reads them (our send queue empties); a server
+                // that had closed answers them with an RST (our socket leaves the table).
+                Await.until(Duration.ofSeconds(5), () -> TcpTable.find(port, server.port()).map(s -> s.txQueue() == 0).orElse(true),
+                        () -> "the trailing bytes were acknowledged or reset: " + TcpTable.describe(port, server.port()));
                 rest = c.readAll();
             }
             assertEquals(RawClient.End.FIN, rest.end(), "the tail must not be destroyed by an RST");
+            assertTrue(afterOurFin.heldOpen(), "after its FIN the server held its socket open, lingering: " + afterOurFin);
             byte[] all = Arrays.copyOf(first.bytes(), first.bytes().length + rest.bytes().length);
             System.arraycopy(rest.bytes(), 0, all, first.bytes().length, rest.bytes().length);
             assertArrayEquals(Fixtures.big(root), new RawClient.Reply(all, rest.end()).body());

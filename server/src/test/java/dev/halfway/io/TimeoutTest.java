@@ -54,7 +54,7 @@ class TimeoutTest {
             try {
                 for (int i = 0; i < head.length() && System.nanoTime() - start < 2_000_000_000L; i++) {
                     c.send(head.substring(i, i + 1));
-                    Thread.sleep(50);
+                    Thread.sleep(50); // the scenario: one byte each 50 ms; the answer's time below shows it ran until the timeout
                     if (c.socket.getInputStream().available() > 0) {
                         answeredAfter = (System.nanoTime() - start) / 1_000_000;
                         break;
@@ -94,17 +94,24 @@ class TimeoutTest {
             c.socket.setReceiveBufferSize(16 * 1024);
             c.send("GET /big.bin HTTP/1.0\r\n\r\n");
             long start = System.nanoTime();
+            int sent = 0;
+            boolean dropped = false;
             try {
                 while (System.nanoTime() - start < 5_000_000_000L) {
                     c.send("x"); // bytes the server reads and discards: activity, but no progress
-                    Thread.sleep(50);
+                    sent++;
+                    Thread.sleep(50); // the scenario: a steady trickle, one byte each 50 ms
                 }
-            } catch (IOException dropped) {
-                // the server closed the connection: what we want
+            } catch (IOException cut) {
+                dropped = true; // the server closed the connection: what we want
             }
             AccessRecord r = server.nextRecord();
             assertEquals(Outcome.TIMEOUT, r.outcome());
             assertTrue(r.durationMillis() < 3000, "dropped after " + r.durationMillis() + " ms");
+            // The state the trickle is for: the client was still sending when the server, its
+            // writes stalled on a response we never read, dropped it.
+            assertTrue(dropped && sent > 1, "dropped while sending: " + dropped + ", after " + sent + " bytes");
+            assertTrue(r.bodyBytes() < Fixtures.BIG, "the response stalled: sent " + r.bodyBytes());
         }
     }
 }

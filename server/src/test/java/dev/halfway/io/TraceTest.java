@@ -90,15 +90,12 @@ class TraceTest {
 
     @Test
     void bytesReadArePrintedWhenTheReadsPauseNotAtTheNextEvent() throws Exception {
-        ByteArrayOutputStream lines = new ByteArrayOutputStream();
-        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.trace(new PrintStream(lines, true, StandardCharsets.UTF_8)));
+        TraceLines lines = new TraceLines();
+        try (TestServer server = new TestServer(Fixtures.root(dir), c -> c.trace(lines.out));
              RawClient c = new RawClient(server.port())) {
             c.send("GET / HTTP/1.0\r\n");
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (!lines.toString(StandardCharsets.UTF_8).contains("read  16 B") && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertTrue(lines.toString(StandardCharsets.UTF_8).contains("read  16 B"), lines.toString(StandardCharsets.UTF_8));
+            lines.await("read  16 B", Duration.ofSeconds(5)); // the head is not complete: no other event comes
+            assertTrue(lines.text().contains("read  16 B"), lines.text());
         }
     }
 }
