@@ -1,6 +1,7 @@
 package dev.halfway.io;
 
 import dev.halfway.conn.AccessRecord;
+import dev.halfway.conn.Lifecycle;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
@@ -16,6 +17,8 @@ import org.eclipse.jetty.io.ByteBufferPool;
  */
 final class Loop {
     final ServerConfig config;
+    /** The connections' time limits, from {@link #config}. */
+    final Lifecycle.Limits limits;
     final Responder responder;
     final ByteBufferPool buffers;
     private final Consumer<Runnable> thread;
@@ -36,6 +39,7 @@ final class Loop {
     Loop(ServerConfig config, Responder responder, ByteBufferPool buffers, Consumer<Runnable> thread,
          Runnable opened, Consumer<AccessRecord> closed, AtomicLong offThread) {
         this.config = config;
+        this.limits = new Lifecycle.Limits(config.headTimeout(), config.writeTimeout(), config.linger(), config.lingerBytes());
         this.responder = responder;
         this.buffers = buffers;
         this.thread = thread;

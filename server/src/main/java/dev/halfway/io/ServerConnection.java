@@ -56,7 +56,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     private ByteBuffer reading;
 
     ServerConnection(EndPoint endPoint, Loop loop) {
-        super(endPoint, Runnable::run);
+        super(endPoint, Runnable::run); // nothing is dispatched: a NonBlocking connection's callbacks run where they fire
         this.endPoint = endPoint;
         this.loop = loop;
         ServerConfig config = loop.config;
@@ -66,8 +66,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         String host = remote == null ? "-" : remote.getAddress().getHostAddress();
         int port = remote == null ? 0 : remote.getPort();
         long now = System.nanoTime();
-        this.life = new Lifecycle(new Lifecycle.Limits(config.headTimeout(), config.writeTimeout(), config.linger(),
-                config.lingerBytes()), now, System.currentTimeMillis(), host, port);
+        this.life = new Lifecycle(loop.limits, now, System.currentTimeMillis(), host, port);
         this.trace = config.trace() == null ? null : new Trace(now, config.trace(), host + ":" + port);
     }
 
