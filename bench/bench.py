@@ -5,6 +5,8 @@
   bench.py wait URL PID SECONDS        until URL answers 200 (fails at once if PID dies)
   bench.py report RAW_DIR OUT_DIR      parse the raw outputs; print the table; write latest.{json,svg,txt}
   bench.py check OUT_DIR               the report files exist and are well-formed (for --smoke)
+  bench.py ab-report RAW_DIR OUT_DIR   the same for bench/run --ab: the A/B table; writes ab.{json,txt}
+  bench.py ab-check OUT_DIR            ab.json and ab.txt exist and are complete (for --ab --smoke)
 
 Standard library only.
 """
@@ -209,7 +211,14 @@ def median(values):
 
 # --- the report ----------------------------------------------------------------------------------
 
-def report(raw, outdir):
+def load_runs(raw, names):
+    """bench/run's raw outputs: every run parsed, the failures, the servers that died, peak RSS.
+
+    names: the server names in the order wanted (those without a run are left out).
+    Returns (machine, rounds, servers, parsed, failures, died, rss) where parsed maps
+    (measurement, server, round) to parse_ab's or parse_client's dict plus cpu10k, cpuSeconds
+    and (when the manifest has it) foreignCores.
+    """
     machine = load_machine(raw)
     rounds = int(machine.get("rounds", "1"))
     clk = int(machine.get("clk_tck", "100"))
@@ -218,7 +227,7 @@ def report(raw, outdir):
         header = f.readline().rstrip("\n").split("\t")
         for line in f:
             rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
-    servers = [s for s in SERVERS if any(r["server"] == s for r in rows)]
+    servers = [s for s in names if any(r["server"] == s for r in rows)]
 
     parsed = {}  # (measurement, server, round) -> dict
     failures = []
@@ -240,6 +249,9 @@ def report(raw, outdir):
         ticks = int(r["cpu_ticks"])
         res["cpu10k"] = ticks / clk / n * 10000 if rc != -1 else None
         res["cpuSeconds"] = ticks / clk
+        if int(r.get("wall_ms") or 0) > 0:
+            # the machine's busy time in the run that was neither the server's nor the tool's
+            res["foreignCores"] = int(r["foreign_ticks"]) / clk / (int(r["wall_ms"]) / 1000)
         parsed[(m, s, rnd)] = res
         if res["problems"]:
             failures.append({"server": s, "measurement": m, "round": rnd, "requests": n,
@@ -251,7 +263,11 @@ def report(raw, outdir):
             s, _, kib = line.partition("\t")
             if s in rss and kib.strip():
                 rss[s][rnd - 1] = int(kib) / 1024
+    return machine, rounds, servers, parsed, failures, died, rss
 
+
+def report(raw, outdir):
+    machine, rounds, servers, parsed, failures, died, rss = load_runs(raw, SERVERS)
     figures = []
     for fid, label, unit, better, m, key in FIGURES:
         values, failed = {}, {}
@@ -438,6 +454,133 @@ def check(outdir):
     return 1 if problems else 0
 
 
+# --- A/B of two halfway jars (bench/run --ab) --------------------------------------------------
+
+AB_FIGURES = [f for f in FIGURES if f[4] in ("ab-1k-c32", "ab-10m-c4") or f[5] == "rss"]
+AB_MEASUREMENTS = ["ab-1k-c32", "ab-10m-c4"]
+
+
+def ab_report(raw, outdir):
+    """The A/B table: per figure the medians of A and B, B/A, the median of the per-round B/A
+    ratios and each side's range; the foreign CPU of every run; the failures. Writes ab.json and
+    ab.txt. Exit status 1 when A or B failed a request or died."""
+    machine, rounds, servers, parsed, failures, died, rss = load_runs(raw, ["A", "B"])
+    figures = []
+    for fid, label, unit, better, m, key in AB_FIGURES:
+        values, failed = {}, {}
+        for s in ("A", "B"):
+            if key == "rss":
+                values[s], failed[s] = rss.get(s, [None] * rounds), [0] * rounds
+            else:
+                values[s] = [parsed.get((m, s, rnd), {}).get(key) for rnd in range(1, rounds + 1)]
+                failed[s] = [parsed.get((m, s, rnd), {}).get("failed", 0) for rnd in range(1, rounds + 1)]
+        med = {s: median(values[s]) for s in ("A", "B")}
+        ratio = med["B"] / med["A"] if med["A"] and med["B"] is not None else None
+        pairs = [b / a if a and b is not None else None for a, b in zip(values["A"], values["B"])]
+        figures.append({"id": fid, "label": label, "unit": unit, "better": better, "measurement": m,
+                        "values": values, "failedRequests": failed, "median": med, "bOverA": ratio,
+                        "pairedBOverA": pairs, "pairedMedian": median(pairs),
+                        "range": {s: [min(v), max(v)] if (v := [x for x in values[s] if x is not None]) else None
+                                  for s in ("A", "B")}})
+    foreign = {m: {s: [parsed.get((m, s, rnd), {}).get("foreignCores") for rnd in range(1, rounds + 1)]
+                   for s in ("A", "B")} for m in AB_MEASUREMENTS}
+    ok = not failures and not died
+    result = {
+        "mode": machine.get("mode"), "rounds": rounds, "order": "A B in odd rounds, B A in even rounds",
+        "jars": {s: {"path": machine.get(f"jar_{s}"), "sha256": machine.get(f"sha256_{s}")} for s in ("A", "B")},
+        "machine": {k: machine.get(k) for k in ("nproc", "kernel", "cpu", "java", "ab", "date",
+                                                 "elapsed_seconds", "loadavg_end")},
+        "settings": {"server": machine.get("halfway_cmd"), "requests": machine.get("counts"),
+                     "warmupRound": machine.get("warmup_round") == "1",
+                     "ab": "ab -q -r -s 30 -n N -c C -e CSV URL (HTTP/1.0, a new connection per request)"},
+        "figures": figures, "foreignCores": foreign, "failures": failures, "died": sorted(died), "ok": ok,
+    }
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "ab.json"), "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    table = render_ab_table(result)
+    with open(os.path.join(outdir, "ab.txt"), "w") as f:
+        f.write(table)
+    print(table, end="")
+    print(f"\nwrote {outdir}/ab.json, ab.txt (raw tool output in {outdir}/ab-raw/)")
+    return 0 if ok else 1
+
+
+def render_ab_table(result):
+    m, j = result["machine"], result["jars"]
+    lines = [f"A/B of two halfway jars: {result['mode']} run, {result['rounds']} round(s), order A B / B A "
+             f"alternating, medians; {m.get('nproc')} cores, {m.get('kernel')}, {m.get('date')}, "
+             f"load average at the end {m.get('loadavg_end')}",
+             f"A = {j['A']['path']} (sha256 {j['A']['sha256']})",
+             f"B = {j['B']['path']} (sha256 {j['B']['sha256']})",
+             f"requests: {result['settings']['requests']}", ""]
+    head = (f"{'figure':<36} {'unit':<5} {'better':<6} {'A median':>9} {'B median':>9} {'B/A':>6} {'paired':>6}"
+            f"  {'A min..max':>17}  {'B min..max':>17}")
+    lines += [head, "-" * len(head)]
+    for fig in result["figures"]:
+        u = fig["unit"]
+        cell = {s: fmt(fig["median"][s], u) + ("!" if any(fig["failedRequests"][s]) else "") for s in ("A", "B")}
+        rng = {s: "-" if fig["range"][s] is None else f"{fmt(fig['range'][s][0], u)}..{fmt(fig['range'][s][1], u)}"
+               for s in ("A", "B")}
+        ratio = "-" if fig["bOverA"] is None else f"{fig['bOverA']:.3f}"
+        paired = "-" if fig["pairedMedian"] is None else f"{fig['pairedMedian']:.3f}"
+        lines.append(f"{fig['label']:<36} {u:<5} {fig['better']:<6} {cell['A']:>9} {cell['B']:>9} {ratio:>6} "
+                     f"{paired:>6}  {rng['A']:>17}  {rng['B']:>17}")
+    lines += ["",
+              "A, B: medians over the rounds; B/A: median(B) / median(A); paired: the median over the rounds of",
+              "B/A within each round; min..max: the spread of each side. ! = failed requests in some round.", "",
+              f"foreign CPU during each run, in cores (the machine's busy time from /proc/stat minus the server's",
+              f"and ab's; it includes some softirq time, so it is not 0 on an idle machine; {m.get('nproc')} cores in all):"]
+    for meas, per in result["foreignCores"].items():
+        cells = []
+        for rnd in range(result["rounds"]):
+            cells.append(f"r{rnd + 1} " + " ".join(
+                f"{s}=" + ("-" if per[s][rnd] is None else f"{per[s][rnd]:.2f}") for s in ("A", "B")))
+        lines.append(f"  {meas:<10} " + " | ".join(cells))
+    lines.append("  (a run with foreign CPU well above the others was disturbed: rerun, or use more rounds)")
+    if result["failures"]:
+        lines.append("")
+        lines.append("FAILURES (not hidden in the medians; the values of these runs are still counted):")
+        for f in result["failures"]:
+            lines.append(f"  round {f['round']} {f['server']:<8} {f['measurement']:<11} "
+                         f"{f['failed']} of {f['requests']}: {f['detail']}")
+    if result["died"]:
+        lines.append("")
+        lines.append("SERVERS THAT DIED: " + ", ".join(result["died"]))
+    lines.append("")
+    lines.append("result: " + ("OK" if result["ok"] else "FAILED (A or B failed requests, or died)"))
+    return "\n".join(lines) + "\n"
+
+
+def ab_check(outdir):
+    problems = []
+    try:
+        with open(os.path.join(outdir, "ab.json")) as f:
+            j = json.load(f)
+        ids = [fig["id"] for fig in j["figures"]]
+        if ids != [f[0] for f in AB_FIGURES]:
+            problems.append(f"ab.json has figures {ids}")
+        for fig in j["figures"]:
+            for s in ("A", "B"):
+                if fig["median"].get(s) is None:
+                    problems.append(f"no {s} value for {fig['id']}")
+            if fig["bOverA"] is None or fig["pairedMedian"] is None:
+                problems.append(f"no B/A for {fig['id']}")
+        for meas, per in j["foreignCores"].items():
+            if any(v is None for s in ("A", "B") for v in per[s]):
+                problems.append(f"no foreign CPU for some run of {meas}")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        problems.append(f"ab.json: {e}")
+    if not read(os.path.join(outdir, "ab.txt")).startswith("A/B of two halfway jars"):
+        problems.append("ab.txt is missing")
+    for p in problems:
+        print(f"bench: smoke check: {p}", file=sys.stderr)
+    if not problems:
+        print("bench: smoke check: the A/B table and ab.json are in place")
+    return 1 if problems else 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "ports":
         ports(int(argv[1]))
@@ -448,6 +591,10 @@ def main(argv):
         return report(argv[1], argv[2])
     if len(argv) == 2 and argv[0] == "check":
         return check(argv[1])
+    if len(argv) == 3 and argv[0] == "ab-report":
+        return ab_report(argv[1], argv[2])
+    if len(argv) == 2 and argv[0] == "ab-check":
+        return ab_check(argv[1])
     print(__doc__, file=sys.stderr)
     return 2
 
