@@ -1,4 +1,4 @@
-# Shell helpers of bench/run (sourced; bash). The caller defines
+# Shell helpers shared by bench/run and bench/syscalls (sourced; bash). The caller defines
 # say MESSAGE and die MESSAGE (print, and for die exit 1).
 
 # --- packages ------------------------------------------------------------------------------------
