@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
-"""Helpers of bench/run: free ports, waiting for a server, and the report (table, JSON, SVG).
+"""Helpers of bench/run and bench/syscalls: free ports, waiting for a server, and the report (table, JSON, SVG).
 
   bench.py ports N                     N free loopback ports
   bench.py wait URL PID SECONDS        until URL answers 200 (fails at once if PID dies)
   bench.py report RAW_DIR OUT_DIR      parse the raw outputs; print the table; write latest.{json,svg,txt}
   bench.py check OUT_DIR               the report files exist and are well-formed (for --smoke)
+  bench.py ab-report RAW_DIR OUT_DIR   the same for bench/run --ab: the A/B table; writes ab.{json,txt}
+  bench.py ab-check OUT_DIR            ab.json and ab.txt exist and are complete (for --ab --smoke)
+  bench.py tasks PID...                every thread: tid, pid, name, CPU ticks, context switches (TSV)
+  bench.py strace-names SUMMARY        the syscalls in an strace -c summary
+  bench.py syscalls-report RAW OUT     bench/syscalls' table; writes syscalls.{json,txt}
+  bench.py syscalls-check OUT_DIR      syscalls.json is complete and plausible (for bench/syscalls --smoke)
 
 Standard library only.
 """
 import json
 import math
 import os
+import re
 import socket
 import statistics
 import sys
@@ -209,7 +216,14 @@ def median(values):
 
 # --- the report ----------------------------------------------------------------------------------
 
-def report(raw, outdir):
+def load_runs(raw, names):
+    """bench/run's raw outputs: every run parsed, the failures, the servers that died, peak RSS.
+
+    names: the server names in the order wanted (those without a run are left out).
+    Returns (machine, rounds, servers, parsed, failures, died, rss) where parsed maps
+    (measurement, server, round) to parse_ab's or parse_client's dict plus cpu10k, cpuSeconds
+    and (when the manifest has it) foreignCores.
+    """
     machine = load_machine(raw)
     rounds = int(machine.get("rounds", "1"))
     clk = int(machine.get("clk_tck", "100"))
@@ -218,7 +232,7 @@ def report(raw, outdir):
         header = f.readline().rstrip("\n").split("\t")
         for line in f:
             rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
-    servers = [s for s in SERVERS if any(r["server"] == s for r in rows)]
+    servers = [s for s in names if any(r["server"] == s for r in rows)]
 
     parsed = {}  # (measurement, server, round) -> dict
     failures = []
@@ -240,6 +254,9 @@ def report(raw, outdir):
         ticks = int(r["cpu_ticks"])
         res["cpu10k"] = ticks / clk / n * 10000 if rc != -1 else None
         res["cpuSeconds"] = ticks / clk
+        if int(r.get("wall_ms") or 0) > 0:
+            # the machine's busy time in the run that was neither the server's nor the tool's
+            res["foreignCores"] = int(r["foreign_ticks"]) / clk / (int(r["wall_ms"]) / 1000)
         parsed[(m, s, rnd)] = res
         if res["problems"]:
             failures.append({"server": s, "measurement": m, "round": rnd, "requests": n,
@@ -251,7 +268,11 @@ def report(raw, outdir):
             s, _, kib = line.partition("\t")
             if s in rss and kib.strip():
                 rss[s][rnd - 1] = int(kib) / 1024
+    return machine, rounds, servers, parsed, failures, died, rss
 
+
+def report(raw, outdir):
+    machine, rounds, servers, parsed, failures, died, rss = load_runs(raw, SERVERS)
     figures = []
     for fid, label, unit, better, m, key in FIGURES:
         values, failed = {}, {}
@@ -438,6 +459,437 @@ def check(outdir):
     return 1 if problems else 0
 
 
+# --- A/B of two halfway jars (bench/run --ab) --------------------------------------------------
+
+AB_FIGURES = [f for f in FIGURES if f[4] in ("ab-1k-c32", "ab-10m-c4") or f[5] == "rss"]
+AB_MEASUREMENTS = ["ab-1k-c32", "ab-10m-c4"]
+
+
+def ab_report(raw, outdir):
+    """The A/B table: per figure the medians of A and B, B/A, the median of the per-round B/A
+    ratios and each side's range; the foreign CPU of every run; the failures. Writes ab.json and
+    ab.txt. Exit status 1 when A or B failed a request or died."""
+    machine, rounds, servers, parsed, failures, died, rss = load_runs(raw, ["A", "B"])
+    figures = []
+    for fid, label, unit, better, m, key in AB_FIGURES:
+        values, failed = {}, {}
+        for s in ("A", "B"):
+            if key == "rss":
+                values[s], failed[s] = rss.get(s, [None] * rounds), [0] * rounds
+            else:
+                values[s] = [parsed.get((m, s, rnd), {}).get(key) for rnd in range(1, rounds + 1)]
+                failed[s] = [parsed.get((m, s, rnd), {}).get("failed", 0) for rnd in range(1, rounds + 1)]
+        med = {s: median(values[s]) for s in ("A", "B")}
+        ratio = med["B"] / med["A"] if med["A"] and med["B"] is not None else None
+        pairs = [b / a if a and b is not None else None for a, b in zip(values["A"], values["B"])]
+        figures.append({"id": fid, "label": label, "unit": unit, "better": better, "measurement": m,
+                        "values": values, "failedRequests": failed, "median": med, "bOverA": ratio,
+                        "pairedBOverA": pairs, "pairedMedian": median(pairs),
+                        "range": {s: [min(v), max(v)] if (v := [x for x in values[s] if x is not None]) else None
+                                  for s in ("A", "B")}})
+    foreign = {m: {s: [parsed.get((m, s, rnd), {}).get("foreignCores") for rnd in range(1, rounds + 1)]
+                   for s in ("A", "B")} for m in AB_MEASUREMENTS}
+    ok = not failures and not died
+    result = {
+        "mode": machine.get("mode"), "rounds": rounds, "order": "A B in odd rounds, B A in even rounds",
+        "jars": {s: {"path": machine.get(f"jar_{s}"), "sha256": machine.get(f"sha256_{s}")} for s in ("A", "B")},
+        "machine": {k: machine.get(k) for k in ("nproc", "kernel", "cpu", "java", "ab", "date",
+                                                 "elapsed_seconds", "loadavg_end")},
+        "settings": {"server": machine.get("halfway_cmd"), "requests": machine.get("counts"),
+                     "warmupRound": machine.get("warmup_round") == "1",
+                     "ab": "ab -q -r -s 30 -n N -c C -e CSV URL (HTTP/1.0, a new connection per request)"},
+        "figures": figures, "foreignCores": foreign, "failures": failures, "died": sorted(died), "ok": ok,
+    }
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "ab.json"), "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    table = render_ab_table(result)
+    with open(os.path.join(outdir, "ab.txt"), "w") as f:
+        f.write(table)
+    print(table, end="")
+    print(f"\nwrote {outdir}/ab.json, ab.txt (raw tool output in {outdir}/ab-raw/)")
+    return 0 if ok else 1
+
+
+def render_ab_table(result):
+    m, j = result["machine"], result["jars"]
+    lines = [f"A/B of two halfway jars: {result['mode']} run, {result['rounds']} round(s), order A B / B A "
+             f"alternating, medians; {m.get('nproc')} cores, {m.get('kernel')}, {m.get('date')}, "
+             f"load average at the end {m.get('loadavg_end')}",
+             f"A = {j['A']['path']} (sha256 {j['A']['sha256']})",
+             f"B = {j['B']['path']} (sha256 {j['B']['sha256']})",
+             f"requests: {result['settings']['requests']}", ""]
+    head = (f"{'figure':<36} {'unit':<5} {'better':<6} {'A median':>9} {'B median':>9} {'B/A':>6} {'paired':>6}"
+            f"  {'A min..max':>17}  {'B min..max':>17}")
+    lines += [head, "-" * len(head)]
+    for fig in result["figures"]:
+        u = fig["unit"]
+        cell = {s: fmt(fig["median"][s], u) + ("!" if any(fig["failedRequests"][s]) else "") for s in ("A", "B")}
+        rng = {s: "-" if fig["range"][s] is None else f"{fmt(fig['range'][s][0], u)}..{fmt(fig['range'][s][1], u)}"
+               for s in ("A", "B")}
+        ratio = "-" if fig["bOverA"] is None else f"{fig['bOverA']:.3f}"
+        paired = "-" if fig["pairedMedian"] is None else f"{fig['pairedMedian']:.3f}"
+        lines.append(f"{fig['label']:<36} {u:<5} {fig['better']:<6} {cell['A']:>9} {cell['B']:>9} {ratio:>6} "
+                     f"{paired:>6}  {rng['A']:>17}  {rng['B']:>17}")
+    lines += ["",
+              "A, B: medians over the rounds; B/A: median(B) / median(A); paired: the median over the rounds of",
+              "B/A within each round; min..max: the spread of each side. ! = failed requests in some round.", "",
+              f"foreign CPU during each run, in cores (the machine's busy time from /proc/stat minus the server's",
+              f"and ab's; it includes some softirq time, so it is not 0 on an idle machine; {m.get('nproc')} cores in all):"]
+    for meas, per in result["foreignCores"].items():
+        cells = []
+        for rnd in range(result["rounds"]):
+            cells.append(f"r{rnd + 1} " + " ".join(
+                f"{s}=" + ("-" if per[s][rnd] is None else f"{per[s][rnd]:.2f}") for s in ("A", "B")))
+        lines.append(f"  {meas:<10} " + " | ".join(cells))
+    lines.append("  (a run with foreign CPU well above the others was disturbed: rerun, or use more rounds)")
+    if result["failures"]:
+        lines.append("")
+        lines.append("FAILURES (not hidden in the medians; the values of these runs are still counted):")
+        for f in result["failures"]:
+            lines.append(f"  round {f['round']} {f['server']:<8} {f['measurement']:<11} "
+                         f"{f['failed']} of {f['requests']}: {f['detail']}")
+    if result["died"]:
+        lines.append("")
+        lines.append("SERVERS THAT DIED: " + ", ".join(result["died"]))
+    lines.append("")
+    lines.append("result: " + ("OK" if result["ok"] else "FAILED (A or B failed requests, or died)"))
+    return "\n".join(lines) + "\n"
+
+
+def ab_check(outdir):
+    problems = []
+    try:
+        with open(os.path.join(outdir, "ab.json")) as f:
+            j = json.load(f)
+        ids = [fig["id"] for fig in j["figures"]]
+        if ids != [f[0] for f in AB_FIGURES]:
+            problems.append(f"ab.json has figures {ids}")
+        for fig in j["figures"]:
+            for s in ("A", "B"):
+                if fig["median"].get(s) is None:
+                    problems.append(f"no {s} value for {fig['id']}")
+            if fig["bOverA"] is None or fig["pairedMedian"] is None:
+                problems.append(f"no B/A for {fig['id']}")
+        for meas, per in j["foreignCores"].items():
+            if any(v is None for s in ("A", "B") for v in per[s]):
+                problems.append(f"no foreign CPU for some run of {meas}")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        problems.append(f"ab.json: {e}")
+    if not read(os.path.join(outdir, "ab.txt")).startswith("A/B of two halfway jars"):
+        problems.append("ab.txt is missing")
+    for p in problems:
+        print(f"bench: smoke check: {p}", file=sys.stderr)
+    if not problems:
+        print("bench: smoke check: the A/B table and ab.json are in place")
+    return 1 if problems else 0
+
+
+# --- syscalls per request (bench/syscalls) ------------------------------------------------------
+
+def tasks(pids):
+    """One line per thread of the given processes: tid, pid, name, utime+stime (ticks), voluntary
+    and involuntary context switches. The name is the thread's comm, except for a process's main
+    thread that set its title ("nginx: worker process")."""
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
+            tids = sorted(os.listdir(f"/proc/{pid}/task"), key=int)
+        except OSError:
+            continue
+        for tid in tids:
+            t = f"/proc/{pid}/task/{tid}"
+            try:
+                with open(t + "/comm") as f:
+                    comm = f.read().strip()
+                with open(t + "/stat") as f:
+                    st = f.read().rsplit(")", 1)[1].split()
+                ticks = int(st[11]) + int(st[12])
+                v = nv = 0
+                with open(t + "/status") as f:
+                    for line in f:
+                        if line.startswith("voluntary_ctxt_switches:"):
+                            v = int(line.split()[1])
+                        elif line.startswith("nonvoluntary_ctxt_switches:"):
+                            nv = int(line.split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            name = " ".join(argv0.split()[:3]) if tid == str(pid) and ": " in argv0 else comm
+            print(f"{tid}\t{pid}\t{name}\t{ticks}\t{v}\t{nv}")
+    return 0
+
+
+def parse_tasks(path):
+    out = {}
+    for line in read(path).splitlines():
+        p = line.split("\t")
+        if len(p) == 6:
+            out[p[0]] = {"name": p[2], "ticks": int(p[3]), "vcs": int(p[4]), "nvcs": int(p[5])}
+    return out
+
+
+def parse_strace_c(path):
+    """strace -c's summary: syscall -> (calls, errors)."""
+    rows = {}
+    for line in read(path).splitlines():
+        p = line.split()
+        if len(p) >= 5 and p[0].replace(".", "").isdigit() and p[-1] != "total":
+            try:
+                rows[p[-1]] = (int(p[3]), int(p[4]) if len(p) == 6 else 0)
+            except ValueError:
+                pass
+    return rows
+
+
+def parse_perf_threads(path):
+    """perf stat --per-thread -x, output: tid -> {event: count} (event without "syscalls:sys_enter_";
+    raw_syscalls:sys_enter as "all")."""
+    out = {}
+    for line in read(path).splitlines():
+        p = line.strip().split(",")
+        # "<not counted>": the thread did not run while counting (enabled time 0)
+        if len(p) > 3 and (p[1].isdigit() or p[1] == "<not counted>") and "-" in p[0]:
+            tid = p[0].rsplit("-", 1)[1]
+            ev = p[3]
+            ev = "all" if ev == "raw_syscalls:sys_enter" else ev.replace("syscalls:sys_enter_", "")
+            t = out.setdefault(tid, {})
+            t[ev] = t.get(ev, 0) + (int(p[1]) if p[1].isdigit() else 0)
+    return out
+
+
+def thread_group(name):
+    """halfway-13 -> halfway-N, GC Thread#0 -> GC Thread#N (C2 CompilerThre stays)."""
+    return re.sub(r"([-#])[0-9]+", r"\1N", name)
+
+
+def syscalls_server(d, clk):
+    info = {}
+    for line in read(os.path.join(d, "info.txt")).splitlines():
+        k, _, v = line.partition("=")
+        info[k] = v  # later lines win (perf=0 after a failed perf run)
+    n = int(info["requests"])
+    runs = {}
+    for run in ("untraced", "traced", "perf"):
+        if f"rc_{run}" in info:
+            r = parse_ab(os.path.join(d, f"ab-{run}"), n, int(info[f"rc_{run}"]))
+            runs[run] = {"rps": r.get("rps"), "failed": r["failed"], "problems": r["problems"]}
+    strace = parse_strace_c(os.path.join(d, "strace.txt"))
+    perf_on = info.get("perf") == "1"
+    perf_threads = parse_perf_threads(os.path.join(d, "perf.txt")) if perf_on else {}
+    perf = {}
+    for t in perf_threads.values():
+        for ev, c in t.items():
+            perf[ev] = perf.get(ev, 0) + c
+    perf = {(k[:-2] if k.endswith("64") and k[:-2] in strace else k): v for k, v in perf.items()}
+    total = sum(c for c, _ in strace.values())
+    futex = strace.get("futex", (0, 0))[0]
+    warm, after = parse_tasks(os.path.join(d, "tasks-warm.tsv")), parse_tasks(os.path.join(d, "tasks-untraced.tsv"))
+    # per thread: the untraced run's CPU and context switches, the perf run's syscalls
+    threads = {}
+    for tid in set(warm) | set(after) | set(perf_threads):
+        a, w = after.get(tid), warm.get(tid)
+        name = (a or w or {}).get("name", "?")
+        t = {"tid": tid, "name": name}
+        if a:
+            w = w or {"ticks": 0, "vcs": 0, "nvcs": 0}
+            t.update(cpuSeconds=(a["ticks"] - w["ticks"]) / clk, vcs=a["vcs"] - w["vcs"], nvcs=a["nvcs"] - w["nvcs"])
+        if tid in perf_threads:
+            t.update(all=perf_threads[tid].get("all", 0), futex=perf_threads[tid].get("futex", 0))
+        threads[tid] = t
+    groups = {}
+    for t in warm.values():
+        g = thread_group(t["name"])
+        groups[g] = groups.get(g, 0) + 1
+    sum_of = lambda k: sum(t.get(k, 0) for t in threads.values())
+    return {
+        "label": info["label"], "kind": info["kind"], "jar": info.get("jar"), "sha256": info.get("sha256"),
+        "version": info.get("version"), "command": info.get("command"), "requests": n,
+        "warmup": int(info.get("warmup", 0)), "runs": runs,
+        "strace": {k: {"calls": c, "errors": e, "perRequest": c / n, "errorsPerRequest": e / n}
+                   for k, (c, e) in sorted(strace.items(), key=lambda kv: -kv[1][0])},
+        "perf": {k: {"count": v, "perRequest": v / n} for k, v in perf.items()} if perf_on else None,
+        "perRequest": {"strace": {"all": total / n, "futex": futex / n, "nonFutex": (total - futex) / n},
+                       "perf": ({"all": perf.get("all", 0) / n, "futex": perf.get("futex", 0) / n,
+                                 "nonFutex": (perf.get("all", 0) - perf.get("futex", 0)) / n}
+                                if perf_on else None)},
+        "threads": {"afterWarmup": len(warm), "afterWarmupByName": dict(sorted(groups.items(), key=lambda kv: -kv[1])),
+                    "afterUntraced": int(info.get("threads_untraced", 0)), "afterTraced": int(info.get("threads_traced", 0)),
+                    "afterPerf": int(info["threads_perf"]) if "threads_perf" in info else None,
+                    "straceAttached": int(info.get("strace_attached", 0)), "atAttach": int(info.get("strace_tids", 0))},
+        "untraced": {"cpuSecondsPer10k": sum_of("cpuSeconds") / n * 10000,
+                     "voluntaryCsPerRequest": sum_of("vcs") / n, "involuntaryCsPerRequest": sum_of("nvcs") / n},
+        "perThread": sorted(threads.values(), key=lambda t: (-t.get("all", 0), -t.get("cpuSeconds", 0))),
+    }
+
+
+def syscalls_report(raw, outdir):
+    machine = load_machine(raw)
+    clk = int(machine.get("clk_tck", "100"))
+    servers = [syscalls_server(os.path.join(raw, label), clk) for label in read(os.path.join(raw, "servers.txt")).split()]
+    failures = [f"{s['label']} {run}: {r['failed']} of {s['requests']}: " + "; ".join(r["problems"])
+                for s in servers for run, r in s["runs"].items() if r["problems"]]
+    for s in servers:
+        th = s["threads"]
+        if th["straceAttached"] != th["atAttach"]:
+            failures.append(f"{s['label']}: strace attached to {th['straceAttached']} of {th['atAttach']} threads")
+    result = {"machine": machine, "servers": servers, "failures": failures, "ok": not failures}
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "syscalls.json"), "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    text = render_syscalls(result)
+    with open(os.path.join(outdir, "syscalls.txt"), "w") as f:
+        f.write(text)
+    print(text, end="")
+    print(f"\nwrote {outdir}/syscalls.json, syscalls.txt (raw outputs in {outdir}/syscalls-raw/)")
+    return 0 if result["ok"] else 1
+
+
+def render_syscalls(result):
+    servers, m = result["servers"], result["machine"]
+    any_perf = any(s["perf"] is not None for s in servers)
+    n_text = ", ".join(sorted({str(s["requests"]) for s in servers}))
+    lines = [f"syscalls per request: 1 KiB file, ab -c 32, {n_text} requests per counted run after "
+             f"{', '.join(sorted({str(s['warmup']) for s in servers}))} of warm-up; {m.get('nproc')} cores, "
+             f"{m.get('kernel')}, {m.get('strace')}, perf: {m.get('perf')}, {m.get('date')}", ""]
+    cols = ["strace", "errors"] + (["perf"] if any_perf else [])
+    w = 8
+    group_w = len(cols) * (w + 1)
+    lines.append(f"{'':<22}" + "".join(f" {s['label'][:group_w - 1]:<{group_w - 1}}" for s in servers))
+    head = f"{'syscall':<22}" + "".join(f" {c:>{w}}" for s in servers for c in cols)
+    lines += [head, "-" * len(head)]
+
+    def cell(v):
+        return f" {'-':>{w}}" if v is None else f" {v:>{w}.3f}"
+
+    names = {}
+    for s in servers:
+        for k, v in s["strace"].items():
+            names[k] = max(names.get(k, 0), v["perRequest"])
+    shown = [k for k, v in sorted(names.items(), key=lambda kv: -kv[1]) if v >= 0.0005]
+    for k in shown:
+        row = f"{k:<22}"
+        for s in servers:
+            st = s["strace"].get(k)
+            row += cell(st["perRequest"] if st else None) + cell(st["errorsPerRequest"] if st else None)
+            if any_perf:
+                pf = (s["perf"] or {}).get(k)
+                row += cell(pf["perRequest"] if pf else None)
+        lines.append(row)
+    for s in servers:
+        rare = [(k, v["calls"]) for k, v in s["strace"].items() if k not in shown]
+        if rare:
+            lines.append(f"({s['label']}: {len(rare)} rarer: " + ", ".join(f"{k} {c}" for k, c in rare) + ")")
+    lines.append("-" * len(head))
+    for key, label in (("all", "total"), ("nonFutex", "non-futex"), ("futex", "futex")):
+        row = f"{label:<22}"
+        for s in servers:
+            row += cell(s["perRequest"]["strace"][key]) + f" {'':>{w}}"
+            if any_perf:
+                row += cell((s["perRequest"]["perf"] or {}).get(key))
+        lines.append(row)
+    lines += ["",
+              "strace, errors: calls and failed calls per request under strace -c -f (ptrace: the server runs ~10x",
+              "slower, so futex, epoll_wait and EAGAIN reads are inflated); perf: kernel tracepoints in a separate",
+              "run of the same number of requests (total = raw_syscalls:sys_enter). - = none, or not counted."]
+    for s in servers:
+        th, u = s["threads"], s["untraced"]
+        lines.append("")
+        what = s["version"] if s["kind"] == "nginx" else f"{s['jar']} (sha256 {s['sha256']})"
+        lines.append(f"{s['label']}: {what}")
+        runs = []
+        for run, r in s["runs"].items():
+            rps = "-" if r["rps"] is None else f"{r['rps']:,.0f}"
+            runs.append(f"{run} {rps} req/s, {r['failed']} failed")
+        lines.append("  runs: " + "; ".join(runs))
+        names = ", ".join(f"{g} x{c}" for g, c in th["afterWarmupByName"].items())
+        perf_t = "" if th["afterPerf"] is None else f", perf {th['afterPerf']}"
+        lines.append(f"  threads after warm-up: {th['afterWarmup']} ({names})")
+        lines.append(f"  threads after the untraced run {th['afterUntraced']}, traced {th['afterTraced']}{perf_t}; "
+                     f"strace attached to {th['straceAttached']} of {th['atAttach']}")
+        lines.append(f"  untraced run: CPU {u['cpuSecondsPer10k']:.2f} s per 10k requests; context switches per "
+                     f"request: voluntary {u['voluntaryCsPerRequest']:.3f}, involuntary {u['involuntaryCsPerRequest']:.3f}")
+        lines += render_threads(s)
+    if result["failures"]:
+        lines.append("")
+        lines.append("FAILURES:")
+        lines += [f"  {f}" for f in result["failures"]]
+    lines.append("")
+    lines.append("result: " + ("OK" if result["ok"] else "FAILED (failed requests, or strace missed threads)"))
+    return "\n".join(lines) + "\n"
+
+
+def render_threads(s):
+    """Per thread, per request: the 4 busiest threads alone, then the rest grouped by name."""
+    n, perf = s["requests"], s["perf"] is not None
+    if perf:
+        what = ["  per thread, per request (the 4 busiest by syscalls alone, then the rest grouped by name; syscalls",
+                "  from the perf run, CPU and context switches from the untraced run):"]
+    else:
+        what = ["  per thread, per request (the 4 busiest by CPU alone, then the rest grouped by name; no perf run,",
+                "  so no syscalls per thread; CPU and context switches from the untraced run):"]
+    lines = what + [
+             f"    {'thread':<32} {'threads':>7} {'syscalls':>9} {'futex':>8} {'non-futex':>9} {'CPU s/10k':>9} "
+             f"{'vol cs':>7} {'invol cs':>8}"]
+    ts = s["perThread"] if perf else sorted(s["perThread"], key=lambda t: -t.get("cpuSeconds", 0))
+
+    def row(name, k, sel):
+        has = lambda key: any(key in t for t in sel)
+        tot = lambda key: sum(t.get(key, 0) for t in sel)
+        sc = lambda key, scale=1.0: f"{tot(key) / n * scale:.3f}" if has(key) else "-"
+        nf = f"{(tot('all') - tot('futex')) / n:.3f}" if has("all") else "-"
+        cpu = f"{tot('cpuSeconds') / n * 10000:.3f}" if has("cpuSeconds") else "-"
+        return (f"    {name[:32]:<32} {k:>7} {sc('all') if perf else '-':>9} {sc('futex') if perf else '-':>8} "
+                f"{nf if perf else '-':>9} {cpu:>9} {sc('vcs'):>7} {sc('nvcs'):>8}")
+
+    for t in ts[:4]:
+        tid = f" ({t['tid']})"
+        lines.append(row(t["name"][:32 - len(tid)] + tid, 1, [t]))
+    groups = {}
+    for t in ts[4:]:
+        groups.setdefault(thread_group(t["name"]), []).append(t)
+    quiet = 0
+    for g, sel in sorted(groups.items(), key=lambda kv: (-sum(t.get("all", 0) for t in kv[1]),
+                                                          -sum(t.get("cpuSeconds", 0) for t in kv[1]))):
+        if not any(t.get("all") or t.get("cpuSeconds") or t.get("vcs") for t in sel):
+            quiet += len(sel)
+            continue
+        lines.append(row(g, len(sel), sel))
+    if quiet:
+        lines.append(f"    ({quiet} more threads made no syscall and used no CPU)")
+    return lines
+
+
+def syscalls_check(outdir):
+    problems = []
+    try:
+        with open(os.path.join(outdir, "syscalls.json")) as f:
+            j = json.load(f)
+        if not j["servers"]:
+            problems.append("no server in syscalls.json")
+        for s in j["servers"]:
+            for run, r in s["runs"].items():
+                if r["failed"] or r["rps"] is None:
+                    problems.append(f"{s['label']} {run}: {r['failed']} failed requests")
+            if s["perRequest"]["strace"]["all"] < 5:  # accept, read, write or sendfile, close, ...
+                problems.append(f"{s['label']}: only {s['perRequest']['strace']['all']:.2f} syscalls per request under strace")
+            if s["perf"] is not None and s["perRequest"]["perf"]["all"] < 5:
+                problems.append(f"{s['label']}: only {s['perRequest']['perf']['all']:.2f} syscalls per request under perf")
+            if s["threads"]["afterWarmup"] < 1 or s["threads"]["straceAttached"] != s["threads"]["atAttach"]:
+                problems.append(f"{s['label']}: threads {s['threads']}")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        problems.append(f"syscalls.json: {e}")
+    if not read(os.path.join(outdir, "syscalls.txt")).startswith("syscalls per request"):
+        problems.append("syscalls.txt is missing")
+    for p in problems:
+        print(f"syscalls: smoke check: {p}", file=sys.stderr)
+    if not problems:
+        print("syscalls: smoke check: the table and syscalls.json are in place, and the counts are plausible")
+    return 1 if problems else 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "ports":
         ports(int(argv[1]))
@@ -448,6 +900,19 @@ def main(argv):
         return report(argv[1], argv[2])
     if len(argv) == 2 and argv[0] == "check":
         return check(argv[1])
+    if len(argv) == 3 and argv[0] == "ab-report":
+        return ab_report(argv[1], argv[2])
+    if len(argv) == 2 and argv[0] == "ab-check":
+        return ab_check(argv[1])
+    if len(argv) >= 1 and argv[0] == "tasks":
+        return tasks(argv[1:])
+    if len(argv) == 2 and argv[0] == "strace-names":
+        print(" ".join(parse_strace_c(argv[1])))
+        return 0
+    if len(argv) == 3 and argv[0] == "syscalls-report":
+        return syscalls_report(argv[1], argv[2])
+    if len(argv) == 2 and argv[0] == "syscalls-check":
+        return syscalls_check(argv[1])
     print(__doc__, file=sys.stderr)
     return 2
 
