@@ -37,6 +37,7 @@ abstract class Outbound {
         void write(Response response, Callback done) {
             ByteBuffer head = ByteBuffer.wrap(response.head());
             if (response.file() != null) {
+                endPoint.noDelay(); // head and body are two writes: Nagle would hold the body for the head's ACK
                 endPoint.write(done, head, response.file(), 0, response.owed());
             } else if (response.bytes() != null) {
                 endPoint.write(done, head, ByteBuffer.wrap(response.bytes()));

@@ -1,6 +1,7 @@
 package dev.halfway.io;
 
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
@@ -57,6 +58,19 @@ final class SendfileEndPoint extends SocketChannelEndPoint {
         this.file = source;
         this.position = from;
         this.end = from + count;
+    }
+
+    /**
+     * Turns Nagle's algorithm off (TCP_NODELAY), for a response that goes out in more than one
+     * write. A response written in one gathering write needs no such call: its only small
+     * segment is the last, and our FIN follows it at once.
+     */
+    void noDelay() {
+        try {
+            getChannel().setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException | RuntimeException e) {
+            // closed already: the write that follows fails and says so
+        }
     }
 
     /** Bytes handed to the kernel so far, head and body. */

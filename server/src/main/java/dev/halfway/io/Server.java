@@ -120,7 +120,6 @@ public final class Server {
     private void register(SocketChannel socket) {
         try {
             socket.configureBlocking(false);
-            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
             selectors.accept(socket);
         } catch (IOException | RuntimeException e) {
             acceptFailed(socket, e);
