@@ -3,6 +3,10 @@
 
   bench.py ports N                     N free loopback ports
   bench.py wait URL PID SECONDS        until URL answers 200 (fails at once if PID dies)
+  bench.py first200 URL READY PIDFILE SECONDS   bench/run's cold start: touch READY, then try URL
+                                       every millisecond until a 200 (or PIDFILE's pid dies, or
+                                       SECONDS); prints the epoch time of that whole response and
+                                       the number of attempts
   bench.py report RAW_DIR OUT_DIR      parse the raw outputs; print the table; write latest.{json,svg,txt}
   bench.py check OUT_DIR               the report files exist and are well-formed (for --smoke)
   bench.py ab-report RAW_DIR OUT_DIR   the same for bench/run --ab: the A/B table; writes ab.{json,txt}
@@ -25,7 +29,10 @@ import time
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
-SERVERS = ["halfway", "nginx", "lighttpd"]
+SERVERS = ["halfway", "nginx", "lighttpd", "limit"]
+# limit (bench/limit/Limit.java): a bare NIO responder with a canned 1 KiB answer, run only in
+# these measurements; its column is "-" elsewhere (10 MiB)
+LIMIT_MEASUREMENTS = {"ab-1k-c1", "ab-1k-c32", "ab-1k-c256", "hc-1k-c32", "cold-1k-c32"}
 
 # id, label, unit, better, measurement, key (what to take from that measurement's parsed output)
 FIGURES = [
@@ -45,7 +52,34 @@ FIGURES = [
     ("gbps-10m-c4-shutwr", "half-close 10 MiB c=4 throughput", "GB/s", "higher", "hc-10m-c4", "gbps"),
     ("cpu-per-10k", "CPU s per 10k requests (1 KiB c=32)", "s", "lower", "ab-1k-c32", "cpu10k"),
     ("peak-rss", "peak RSS (VmHWM)", "MiB", "lower", None, "rss"),
+    # cold: a fresh process per round (bench/run's cold phase); {cold_n} from machine.txt
+    ("cold-first-200", "cold: exec to first 200 response", "ms", "lower", None, "coldms"),
+    ("rps-cold", "cold: first {cold_n} requests/s (c=32)", "req/s", "higher", "cold-1k-c32", "rps"),
 ]
+
+# What halfway should reach. ("ratio", op, x): halfway/nginx op x; ("absolute", op, x): halfway's
+# own median op x (in the figure's unit). Figures not listed: at least as good as nginx.
+TARGETS = {
+    "cold-first-200": ("absolute", "<=", 300.0),
+    "rps-cold": ("ratio", ">=", 0.6),
+}
+
+
+def target_of(fid, better):
+    return TARGETS.get(fid, ("ratio", ">=" if better == "higher" else "<=", 1.0))
+
+
+def target_text(t, unit):
+    kind, op, x = t
+    return f"{op} {x:g} {unit}" if kind == "absolute" else f"{op} {x:.2f}x nginx"
+
+
+def target_met(t, halfway, ratio):
+    kind, op, x = t
+    v = halfway if kind == "absolute" else ratio
+    if v is None:
+        return None
+    return v >= x if op == ">=" else v <= x
 
 
 # --- ports and waiting ---------------------------------------------------------------------------
@@ -102,6 +136,58 @@ def wait(url, pid, seconds):
             last = str(e)
         time.sleep(0.2)
     print(f"bench: {url} did not answer 200 within {seconds} s ({last})", file=sys.stderr)
+    return 1
+
+
+def first200(url, ready, pidfile, seconds):
+    """bench/run's cold start: the time of the first whole 200 response, as early as we can see it.
+
+    Started before the server (so that python's start-up does not count): touches READY, then
+    tries a connection every millisecond (a refused one costs a few microseconds, so the server
+    starting on the same cores is hardly slowed), each a GET of URL read to EOF. Stops at the
+    first 200 and prints its epoch time (the clock of bash's EPOCHREALTIME) and the attempts; fails
+    when the pid in PIDFILE (written once the server is started) dies, or after SECONDS."""
+    assert url.startswith("http://")
+    hostport, _, path = url[len("http://"):].partition("/")
+    host, _, port = hostport.partition(":")
+    addr = (host, int(port))
+    request = f"GET /{path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n".encode()
+    with open(ready, "w"):
+        pass
+    deadline = time.monotonic() + seconds
+    pid, attempts, last = None, 0, "no answer"
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if pid is None:
+            try:
+                with open(pidfile) as f:
+                    pid = int(f.read().strip() or "0") or None
+            except (OSError, ValueError):
+                pass
+        if pid is not None and not alive(pid):
+            print(f"bench: pid {pid} exited before {url} answered ({last})", file=sys.stderr)
+            return 1
+        attempts += 1
+        try:
+            with socket.socket() as s:
+                s.settimeout(min(left, 10))
+                s.connect(addr)
+                s.sendall(request)
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+            done = time.time()
+            head = data.partition(b"\r\n\r\n")[0]
+            if head.split(b" ")[1:2] == [b"200"]:
+                print(f"{done:.6f} {attempts}")
+                return 0
+            last = head.split(b"\r\n")[0].decode("latin-1") or "an empty answer"
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.001)
+    print(f"bench: {url} did not answer 200 within {seconds} s ({last}; {attempts} attempts)", file=sys.stderr)
     return 1
 
 
@@ -271,8 +357,30 @@ def load_runs(raw, names):
     return machine, rounds, servers, parsed, failures, died, rss
 
 
+def load_cold(raw, servers, rounds):
+    """bench/run's cold.tsv: ms from exec to the first 200 per server and round (None where
+    there was none), and a failure entry for each start that got no 200."""
+    ms = {s: [None] * rounds for s in servers}
+    failures = []
+    lines = read(os.path.join(raw, "cold.tsv")).splitlines()
+    for line in lines[1:]:
+        p = line.split("\t")
+        if len(p) < 5 or p[1] not in ms or not p[0].isdigit() or not 1 <= int(p[0]) <= rounds:
+            continue
+        rnd, s, v = int(p[0]), p[1], float(p[2])
+        if v >= 0:
+            ms[s][rnd - 1] = v
+        else:
+            failures.append({"server": s, "measurement": "cold-first-200", "round": rnd, "requests": 1,
+                             "failed": 1, "detail": p[4] or "no 200 response"})
+    return ms, failures
+
+
 def report(raw, outdir):
     machine, rounds, servers, parsed, failures, died, rss = load_runs(raw, SERVERS)
+    cold_ms, cold_failures = load_cold(raw, servers, rounds)
+    failures += cold_failures
+    cold_n = machine.get("cold_requests", "?")
     figures = []
     for fid, label, unit, better, m, key in FIGURES:
         values, failed = {}, {}
@@ -280,6 +388,10 @@ def report(raw, outdir):
             if key == "rss":
                 values[s] = rss[s]
                 failed[s] = [0] * rounds
+            elif key == "coldms":
+                values[s] = cold_ms[s]
+                failed[s] = [int(any(f["server"] == s and f["round"] == rnd for f in cold_failures))
+                             for rnd in range(1, rounds + 1)]
             else:
                 values[s] = [parsed.get((m, s, rnd), {}).get(key) for rnd in range(1, rounds + 1)]
                 failed[s] = [parsed.get((m, s, rnd), {}).get("failed", 0) for rnd in range(1, rounds + 1)]
@@ -287,18 +399,30 @@ def report(raw, outdir):
         ratio = None
         if med.get("halfway") is not None and med.get("nginx"):
             ratio = med["halfway"] / med["nginx"]
-        figures.append({"id": fid, "label": label, "unit": unit, "better": better, "measurement": m,
-                        "values": values, "failedRequests": failed, "median": med, "halfwayOverNginx": ratio})
+        limit_ratio = None
+        if med.get("halfway") is not None and med.get("limit"):
+            limit_ratio = med["halfway"] / med["limit"]
+        t = target_of(fid, better)
+        figures.append({"id": fid, "label": label.format(cold_n=cold_n), "unit": unit, "better": better,
+                        "measurement": m, "values": values, "failedRequests": failed, "median": med,
+                        "halfwayOverNginx": ratio, "halfwayOverLimit": limit_ratio,
+                        "target": {"kind": t[0], "op": t[1], "value": t[2], "text": target_text(t, unit),
+                                   "met": target_met(t, med.get("halfway"), ratio)}})
 
-    halfway_failed = [f for f in failures if f["server"] == "halfway"]
-    ok = not halfway_failed and not died
+    # limit is this benchmark's own code: its failures fail the run as halfway's do
+    ours_failed = [f for f in failures if f["server"] in ("halfway", "limit")]
+    ok = not ours_failed and not died
     result = {
         "mode": machine.get("mode"), "rounds": rounds, "servers": servers,
         "machine": {k: machine.get(k) for k in ("nproc", "kernel", "cpu", "java", "nginx", "lighttpd", "ab",
                                                  "lighttpd_backend", "date", "elapsed_seconds")},
-        "settings": {"halfway": machine.get("halfway_cmd"), "requests": machine.get("counts"),
+        "settings": {"halfway": machine.get("halfway_cmd"), "limit": machine.get("limit_cmd"),
+                     "requests": machine.get("counts"),
                      "ab": "ab -q -r -s 30 -n N -c C -e CSV URL (HTTP/1.0, a new connection per request)",
-                     "halfwayClient": "halfway-client bench URL --clients C --requests N --warmup K --shut-wr --json"},
+                     "halfwayClient": "halfway-client bench URL --clients C --requests N --warmup K --shut-wr --json",
+                     "cold": "per round, each server started fresh on a new port: ms from exec to the first whole "
+                             f"200 response (a GET /1k.bin every ms), then ab -n {cold_n} -c 32 /1k.bin at once; stopped",
+                     "limitMeasurements": sorted(LIMIT_MEASUREMENTS)},
         "figures": figures, "failures": failures, "died": sorted(died), "ok": ok,
     }
     os.makedirs(outdir, exist_ok=True)
@@ -330,11 +454,12 @@ def fmt(v, unit):
 def render_table(result):
     servers = result["servers"]
     m = result["machine"]
-    lines = [f"halfway vs nginx vs lighttpd: {result['mode']} run, {result['rounds']} round(s), medians; "
+    lines = [f"halfway vs nginx vs lighttpd (and limit): {result['mode']} run, {result['rounds']} round(s), medians; "
              f"{m.get('nproc')} cores, {m.get('kernel')}, {m.get('date')}",
              "(a value marked ! had failed requests in at least one round: see the list below)", ""]
-    cols = ["halfway", "nginx", "lighttpd"]
-    head = f"{'figure':<38} {'unit':<6} {'better':<6}" + "".join(f" {c:>11}" for c in cols) + f" {'halfway/nginx':>14}"
+    cols = ["halfway", "nginx", "lighttpd", "limit"]
+    head = (f"{'figure':<38} {'unit':<6} {'better':<6}" + "".join(f" {c:>11}" for c in cols)
+            + f" {'halfway/nginx':>13} {'halfway/limit':>13}  {'target':<18}")
     lines += [head, "-" * len(head)]
     for fig in result["figures"]:
         cells = []
@@ -344,44 +469,60 @@ def render_table(result):
                 continue
             mark = "!" if any(fig["failedRequests"][c]) else ""
             cells.append(f" {fmt(fig['median'][c], fig['unit']) + mark:>11}")
-        r = fig["halfwayOverNginx"]
+        r, rl = fig["halfwayOverNginx"], fig.get("halfwayOverLimit")
         rtxt = "-" if r is None else f"{r:.2f}"
-        if r is not None:
-            good = r >= 1 if fig["better"] == "higher" else r <= 1
-            rtxt += "  ok" if good else "  --"
-        lines.append(f"{fig['label']:<38} {fig['unit']:<6} {fig['better']:<6}" + "".join(cells) + f" {rtxt:>14}")
-    lines.append("")
-    lines.append("halfway/nginx: 'ok' where halfway is at least as good as nginx (given which way is better).")
+        ltxt = "-" if rl is None else f"{rl:.2f}"
+        t = fig["target"]
+        ttxt = t["text"] + {True: "  ok", False: "  --", None: "  ?"}[t["met"]]
+        lines.append(f"{fig['label']:<38} {fig['unit']:<6} {fig['better']:<6}" + "".join(cells)
+                     + f" {rtxt:>13} {ltxt:>13}  {ttxt:<18}".rstrip())
+    lines += ["",
+              "target: halfway's goal, 'ok' where it is met, '--' where not, '?' where it cannot be told (no nginx).",
+              "  'x nginx' targets are on halfway/nginx (given which way is better); the others on halfway's own value.",
+              "limit: bench/limit/Limit.java, a one-thread NIO loop answering every connection with canned bytes",
+              "  (1 KiB body), no parsing, no file: the ceiling ab, the kernel and the JVM allow here; '-' where it",
+              "  does not apply (10 MiB). halfway/limit: how much of that ceiling halfway reaches.",
+              "cold: per round a fresh process of each server: ms from its exec to the first whole 200 response,",
+              "  then requests/s of the next requests (ab -c 32) before any warm-up; medians over the rounds."]
     if result["failures"]:
         lines.append("")
         lines.append("FAILURES (not hidden in the medians; the values of these runs are still counted):")
         for f in result["failures"]:
-            lines.append(f"  round {f['round']} {f['server']:<8} {f['measurement']:<11} "
+            lines.append(f"  round {f['round']} {f['server']:<8} {f['measurement']:<14} "
                          f"{f['failed']} of {f['requests']}: {f['detail']}")
     if result["died"]:
         lines.append("")
         lines.append("SERVERS THAT DIED: " + ", ".join(result["died"]))
     lines.append("")
-    lines.append("result: " + ("OK" if result["ok"] else "FAILED (halfway failed requests, or a server died)"))
+    lines.append("result: " + ("OK" if result["ok"] else "FAILED (halfway or limit failed requests, or a server died)"))
     return "\n".join(lines) + "\n"
 
 
 def render_svg(result):
-    """A horizontal bar per figure: halfway/nginx on a log2 axis centred on 1.0 (nginx)."""
+    """Per figure two bars on a log2 axis centred on 1.0: halfway/nginx (green where halfway meets
+    its target, red where not; a dashed tick at a target other than 1.0) and, thinner, in blue,
+    halfway/limit where limit was measured."""
     figs = result["figures"]
 
     def name_of(f):
         return f'{f["label"]} ({f["unit"]}, {"↑" if f["better"] == "higher" else "↓"} better)'
 
     left = 24 + int(max(len(name_of(f)) for f in figs) * 7.3)
-    right, top, row = 190, 96, 30
+    right, top, row = 290, 112, 36
     plot_w = 520
     width = left + plot_w + right
     height = top + row * len(figs) + 70
-    ratios = [f["halfwayOverNginx"] for f in figs if f["halfwayOverNginx"]]
+    # the axis spans the ratios that are compared with a ratio (an absolute target, such as ms
+    # to the first response, can be far off: its bar is clipped, its value written out)
+    ratios = [f["halfwayOverNginx"] for f in figs if f["halfwayOverNginx"] and f["target"]["kind"] == "ratio"]
+    ratios += [f["halfwayOverLimit"] for f in figs if f.get("halfwayOverLimit")]
+    ratios += [f["target"]["value"] for f in figs if f["target"]["kind"] == "ratio"]
     span = max([2.0] + [abs(math.log2(r)) for r in ratios])
-    span = min(math.ceil(span), 6)  # at most 1/64 .. 64; beyond that the bar is clipped with an arrow
+    span = min(math.ceil(span), 6)  # at most 1/64 .. 64; beyond that the bar is clipped, marked »/«
     cx = left + plot_w / 2
+
+    def clipped(r):
+        return abs(math.log2(r)) > span
 
     def x(r):
         v = max(-span, min(span, math.log2(r)))
@@ -392,12 +533,17 @@ def render_svg(result):
            f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13">',
            f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
            f'<text x="{width / 2}" y="26" text-anchor="middle" font-size="17" font-weight="bold">'
-           f'halfway / nginx, per figure ({escape(str(result["mode"]))} run, {result["rounds"]} round(s), medians)</text>',
+           f'halfway / nginx and halfway / limit, per figure ({escape(str(result["mode"]))} run, '
+           f'{result["rounds"]} round(s), medians)</text>',
            f'<text x="{width / 2}" y="46" text-anchor="middle" fill="#555">'
            f'{escape(str(m.get("nproc")))} cores · {escape(str(m.get("kernel")))} · {escape(str(m.get("nginx")))} · '
            f'{escape(str(m.get("date")))}</text>',
            f'<text x="{width / 2}" y="64" text-anchor="middle" fill="#555">'
-           f'green: halfway at least as good as nginx; red: worse. Axis is logarithmic.</text>']
+           f'wide bar: halfway / nginx, green where halfway meets its target, red where not (dashed: a target '
+           f'other than 1.0)</text>',
+           f'<text x="{width / 2}" y="82" text-anchor="middle" fill="#555">'
+           f'thin blue bar: halfway / limit (a bare NIO loop with canned bytes: the ceiling). Axis is logarithmic.'
+           f'</text>']
     # grid: powers of two
     for k in range(-span, span + 1):
         gx = cx + k / span * (plot_w / 2)
@@ -405,28 +551,48 @@ def render_svg(result):
         out.append(f'<line x1="{gx:.1f}" y1="{top - 8}" x2="{gx:.1f}" y2="{top + row * len(figs)}" '
                    f'stroke="{"#222" if k == 0 else "#ddd"}" stroke-width="{2 if k == 0 else 1}"/>')
         out.append(f'<text x="{gx:.1f}" y="{top + row * len(figs) + 18}" text-anchor="middle" fill="#333">{label}</text>')
-    out.append(f'<text x="{cx:.1f}" y="{top - 14}" text-anchor="middle" font-weight="bold">1.0 = nginx</text>')
+    out.append(f'<text x="{cx:.1f}" y="{top - 14}" text-anchor="middle" font-weight="bold">1.0 = nginx (or limit)</text>')
     out.append(f'<text x="{cx:.1f}" y="{top + row * len(figs) + 40}" text-anchor="middle" fill="#333">'
-               f'halfway / nginx (median over rounds)</text>')
+               f'halfway / nginx, halfway / limit (medians over rounds)</text>')
+
+    def bar(r, y, h, colour, text):
+        x0, x1 = sorted((cx, x(r)))
+        out.append(f'<rect x="{x0:.1f}" y="{y:.1f}" width="{max(x1 - x0, 1.5):.1f}" height="{h}" fill="{colour}"/>')
+        if clipped(r):
+            text = ("» " if r > 1 else "« ") + text
+        # right of the bar's end, or right of the 1.0 line for a bar to the left (never over the labels)
+        tx = x(r) + 6 if r >= 1 else cx + 6
+        out.append(f'<text x="{tx:.1f}" y="{y + h / 2 + 4:.1f}" font-size="12">{escape(text)}</text>')
+
     for i, f in enumerate(figs):
         y = top + i * row
         out.append(f'<text x="{left - 10}" y="{y + row / 2 + 4:.1f}" text-anchor="end">{escape(name_of(f))}</text>')
-        r = f["halfwayOverNginx"]
-        if not r:
-            out.append(f'<text x="{cx + 8:.1f}" y="{y + row / 2 + 4:.1f}" fill="#888">no ratio (no nginx value)</text>')
-            continue
-        good = r >= 1 if f["better"] == "higher" else r <= 1
-        x0, x1 = sorted((cx, x(r)))
-        colour = "#2e9e44" if good else "#d0413a"
-        out.append(f'<rect x="{x0:.1f}" y="{y + 6}" width="{max(x1 - x0, 1.5):.1f}" height="{row - 12}" fill="{colour}"/>')
-        failing = [s for s in ("halfway", "nginx") if any(f["failedRequests"].get(s) or [])]
-        text = f"{r:.2f}" + (f" ({' and '.join(failing)} failed requests!)" if failing else "")
-        tx = x(r) + 6 if r >= 1 else x(r) - 6
-        anchor = "start" if r >= 1 else "end"
-        out.append(f'<text x="{tx:.1f}" y="{y + row / 2 + 4:.1f}" text-anchor="{anchor}">{escape(text)}</text>')
+        r, rl, t = f["halfwayOverNginx"], f.get("halfwayOverLimit"), f["target"]
+        if r:
+            good = t["met"] if t["met"] is not None else (r >= 1 if f["better"] == "higher" else r <= 1)
+            failing = [s for s in ("halfway", "nginx") if any(f["failedRequests"].get(s) or [])]
+            text = f"{r:.2f}"
+            if t["kind"] == "absolute":
+                text += f" (target {t['text']}: {fmt(f['median'].get('halfway'), f['unit'])} {f['unit']})"
+            elif t["value"] != 1.0:
+                text += f" (target {t['text']})"
+            text += f" ({' and '.join(failing)} failed requests!)" if failing else ""
+            bar(r, y + 4, 16, "#2e9e44" if good else "#d0413a", text)
+        else:
+            note = "no nginx value"
+            if t["kind"] == "absolute" and t["met"] is not None:
+                note += (f"; target {t['text']}: {fmt(f['median'].get('halfway'), f['unit'])} {f['unit']}, "
+                         + ("met" if t["met"] else "not met"))
+            out.append(f'<text x="{cx + 8:.1f}" y="{y + 16:.1f}" fill="#888" font-size="12">{escape(note)}</text>')
+        if rl:
+            bar(rl, y + 23, 8, "#3b6fc4", f"{rl:.2f} of limit")
+        if t["kind"] == "ratio" and t["value"] != 1.0:  # the target, over the bars
+            tx = x(t["value"])
+            out.append(f'<line x1="{tx:.1f}" y1="{y + 1}" x2="{tx:.1f}" y2="{y + row - 1}" stroke="#111" '
+                       f'stroke-width="2" stroke-dasharray="4,3"/>')
     if not any(f["halfwayOverNginx"] for f in figs):
-        out.append(f'<text x="{cx:.1f}" y="{top + row * len(figs) / 2:.1f}" text-anchor="middle" font-size="15" '
-                   f'fill="#a00">no nginx in this run (smoke): no ratios to draw</text>')
+        out.append(f'<text x="{cx:.1f}" y="{top + row * len(figs) + 60:.1f}" text-anchor="middle" font-size="14" '
+                   f'fill="#a00">no nginx in this run (smoke): only halfway / limit drawn</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -439,10 +605,25 @@ def check(outdir):
         ids = [fig["id"] for fig in j["figures"]]
         if ids != [f[0] for f in FIGURES]:
             problems.append(f"latest.json has figures {ids}")
+        if "limit" not in j["servers"]:
+            problems.append(f"no limit in the run (servers: {j['servers']})")
         for fig in j["figures"]:
             if fig["median"].get("halfway") is None:
                 problems.append(f"no halfway value for {fig['id']}")
-    except (OSError, ValueError, KeyError) as e:
+            # limit: a value and a halfway/limit ratio where it runs, none elsewhere
+            applies = fig["measurement"] in LIMIT_MEASUREMENTS or fig["id"] in ("cold-first-200", "cpu-per-10k", "peak-rss")
+            if "limit" in j["servers"]:
+                if applies and (fig["median"].get("limit") is None or fig["halfwayOverLimit"] is None):
+                    problems.append(f"no limit value or halfway/limit for {fig['id']}")
+                if not applies and fig["median"].get("limit") is not None:
+                    problems.append(f"a limit value for {fig['id']}, where limit does not run")
+            t = fig["target"]
+            if t["kind"] == "absolute" and t["met"] is None:
+                problems.append(f"target of {fig['id']} not evaluated")
+        cold = [v for fig in j["figures"] if fig["id"] == "cold-first-200" for v in fig["values"].get("halfway", [])]
+        if not cold or any(v is None or not 0 < v < 30000 for v in cold):
+            problems.append(f"implausible cold-start times for halfway: {cold}")
+    except (OSError, ValueError, KeyError, TypeError) as e:
         problems.append(f"latest.json: {e}")
     try:
         root = ET.parse(os.path.join(outdir, "latest.svg")).getroot()
@@ -896,6 +1077,8 @@ def main(argv):
         return 0
     if len(argv) == 4 and argv[0] == "wait":
         return wait(argv[1], int(argv[2]), float(argv[3]))
+    if len(argv) == 5 and argv[0] == "first200":
+        return first200(argv[1], argv[2], argv[3], float(argv[4]))
     if len(argv) == 3 and argv[0] == "report":
         return report(argv[1], argv[2])
     if len(argv) == 2 and argv[0] == "check":

@@ -22,10 +22,15 @@ apt_install_optional() { # PACKAGE: like apt_install, but only tries (status 1 w
 have_nginx() { command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]]; }
 
 # --- the servers (started in the background: the caller takes the pid from $!) ------------------
+HALFWAY_JVM_FLAGS=(-Xmx64m) # halfway's JVM flags; bench/run's limit responder gets the same
 start_halfway_jar() { # JAR PORT ROOT LOG: java -Xmx64m -jar JAR, no access log
-  java -Xmx64m -jar "$1" --port "$2" --root "$3" --access-log off >"$4" 2>&1 &
+  java "${HALFWAY_JVM_FLAGS[@]}" -jar "$1" --port "$2" --root "$3" --access-log off >"$4" 2>&1 &
 }
 start_nginx_in() { # DIR PORT ROOT LOG: nginx, 1 worker, sendfile, its config and pid file in DIR
+  nginx_conf_in "$1" "$2" "$3"
+  exec_nginx_in "$1" "$4"
+}
+nginx_conf_in() { # DIR PORT ROOT: write DIR/nginx.conf (start_nginx_in's config)
   cat >"$1/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
@@ -43,7 +48,9 @@ http {
   }
 }
 EOF
-  nginx -e "$1/error.log" -c "$1/nginx.conf" -p "$1/" >"$4" 2>&1 &
+}
+exec_nginx_in() { # DIR LOG: start nginx with DIR/nginx.conf (nothing else first: bench/run's cold start times this)
+  nginx -e "$1/error.log" -c "$1/nginx.conf" -p "$1/" >"$2" 2>&1 &
 }
 
 # --- processes -----------------------------------------------------------------------------------
