@@ -42,6 +42,7 @@ public final class Training {
     private Training() {}
 
     public static void main(String[] args) throws Exception {
+        Main.startLean(); // as Main.main does, so the archive holds what a real start loads
         Path root = Files.createTempDirectory("halfway-training");
         try {
             Files.writeString(root.resolve("index.html"), "<!doctype html><title>training</title>\n");
