@@ -1,5 +1,8 @@
 package dev.halfway.cli;
 
+import static dev.halfway.io.ServerConfig.DEFAULT_CACHE_BYTES;
+import static dev.halfway.io.ServerConfig.DEFAULT_CACHE_ENTRIES;
+import static dev.halfway.io.ServerConfig.DEFAULT_CACHE_FILE_MAX;
 import static dev.halfway.io.ServerConfig.DEFAULT_DRAIN_TIMEOUT;
 import static dev.halfway.io.ServerConfig.DEFAULT_HEAD_TIMEOUT;
 import static dev.halfway.io.ServerConfig.DEFAULT_HOST;
@@ -45,7 +48,10 @@ final class ConfigOptions implements IDefaultValueProvider {
             new Setting("--max-head", "headBytes", SizeConverter.format(DEFAULT_LIMITS.headBytes())),
             new Setting("--max-fields", "fields", Integer.toString(DEFAULT_LIMITS.fields())),
             new Setting("--max-body", "body", SizeConverter.format(DEFAULT_LIMITS.body())),
-            new Setting("--max-connections", "maxConnections", Integer.toString(DEFAULT_MAX_CONNECTIONS)));
+            new Setting("--max-connections", "maxConnections", Integer.toString(DEFAULT_MAX_CONNECTIONS)),
+            new Setting("--cache-bytes", "cacheBytes", SizeConverter.format(DEFAULT_CACHE_BYTES)),
+            new Setting("--cache-entries", "cacheEntries", Integer.toString(DEFAULT_CACHE_ENTRIES)),
+            new Setting("--cache-file-max", "cacheFileMax", SizeConverter.format(DEFAULT_CACHE_FILE_MAX)));
 
     private static final Map<String, Setting> BY_OPTION =
             SETTINGS.stream().collect(Collectors.toUnmodifiableMap(Setting::option, s -> s));

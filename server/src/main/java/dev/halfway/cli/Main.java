@@ -87,6 +87,18 @@ public final class Main implements Callable<Integer> {
             description = "Open connections at most; more wait in the kernel's accept queue until one closes (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
+    @Option(names = "--cache-bytes", converter = SizeConverter.class,
+            description = "Small files held in memory, head and body, at most this many bytes; 0 turns the cache off (default: ${DEFAULT-VALUE}).")
+    long cacheBytes;
+
+    @Option(names = "--cache-entries",
+            description = "Small files held in memory at most (default: ${DEFAULT-VALUE}).")
+    int cacheEntries;
+
+    @Option(names = "--cache-file-max", converter = SizeConverter.class,
+            description = "Largest file held in memory; larger ones are sent by sendfile (default: ${DEFAULT-VALUE}).")
+    long cacheFileMax;
+
     @Option(names = "--trace", description = "Print each connection's timeline to stderr (and add it to --access-log json lines).")
     boolean trace;
 
@@ -196,6 +208,9 @@ public final class Main implements Callable<Integer> {
                     .limits(new Limits(requestLineLimit, headLimit, maxFields, maxBody))
                     .maxConnections(maxConnections)
                     .trace(trace ? err : null)
+                    .cacheBytes(cacheBytes)
+                    .cacheEntries(cacheEntries)
+                    .cacheFileMax(cacheFileMax)
                     .build();
         } catch (IllegalArgumentException e) {
             // ServerConfig checks every setting, and names them as it does; say them as options.

@@ -11,9 +11,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The directory whose files halfway serves, and the only place request paths meet the file
@@ -38,6 +44,8 @@ import java.util.Optional;
  */
 public final class DocumentRoot {
     private static final String INDEX = "index.html";
+    /** Links a walk follows at most, as Linux's MAXSYMLINKS. */
+    private static final int MAX_LINKS = 40;
 
     private final Path root;
     private final boolean followSymlinks;
@@ -80,7 +88,13 @@ public final class DocumentRoot {
      *                   is not a file-system answer
      */
     public Resolution resolve(String encodedPath) {
-        List<String> segments = RequestPath.segments(encodedPath);
+        return resolve(RequestPath.parse(encodedPath));
+    }
+
+    /** As {@link #resolve(String)}, for a path already parsed. */
+    public Resolution resolve(RequestPath.Parsed path) {
+        String encodedPath = path.encoded();
+        List<String> segments = path.segments();
         Path named = root;
         BasicFileAttributes attributes = null;
         boolean throughLink = false;
@@ -99,7 +113,7 @@ public final class DocumentRoot {
                 throughLink = attributes.isSymbolicLink();
             }
         }
-        boolean directoryForm = RequestPath.hasTrailingSlash(encodedPath);
+        boolean directoryForm = path.directoryForm();
 
         Path real = throughLink ? realPath(named) : named;
         BasicFileAttributes found = throughLink ? attributes(real) : attributes != null ? attributes : attributes(root);
@@ -114,6 +128,96 @@ public final class DocumentRoot {
             throw new HttpError(Status.NOT_FOUND, "not a directory");
         }
         return file(real, found);
+    }
+
+    /**
+     * The names a request for a file looks up on its way to it, walked as the kernel walks a
+     * path: each name in the real directory it is found in; a symbolic link's target walked in
+     * turn, from the link's directory or from "/" ("{@code ..}" in a target goes up from the
+     * real directory); a directory form ending at its index.html. The first name is the root
+     * itself. The answer for the path can change only when one of these names changes (is
+     * replaced, renamed, removed, retargeted, or changes type or permissions) or the content of
+     * the last one does.
+     *
+     * <p>This is no resolution: it decides nothing about confinement, and a caller uses it only
+     * next to {@link #resolve}, whose answer it must agree with.
+     *
+     * @return the names and the file they lead to; empty unless the walk ends at a regular file
+     *         (also when a name cannot be read, or links nest deeper than the kernel allows)
+     */
+    public Optional<Lookups> lookups(RequestPath.Parsed path) {
+        Deque<String> pending = new ArrayDeque<>(path.segments());
+        if (path.directoryForm()) {
+            pending.addLast(INDEX);
+        }
+        List<Path> names = new ArrayList<>();
+        names.add(root);
+        Path directory = root;
+        int links = 0;
+        try {
+            while (!pending.isEmpty()) {
+                String name = pending.removeFirst();
+                if (name.isEmpty() || name.equals(".")) {
+                    continue;
+                }
+                if (name.equals("..")) {
+                    directory = directory.getParent() == null ? directory : directory.getParent();
+                    continue;
+                }
+                Path named = directory.resolve(name);
+                names.add(named);
+                BasicFileAttributes attributes =
+                        Files.readAttributes(named, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (attributes.isSymbolicLink()) {
+                    if (++links > MAX_LINKS) {
+                        return Optional.empty();
+                    }
+                    Path target = Files.readSymbolicLink(named);
+                    List<String> parts = new ArrayList<>();
+                    target.forEach(part -> parts.add(part.toString()));
+                    for (int i = parts.size() - 1; i >= 0; i--) {
+                        pending.addFirst(parts.get(i));
+                    }
+                    if (target.isAbsolute()) {
+                        directory = target.getRoot();
+                    }
+                } else if (pending.isEmpty()) {
+                    return attributes.isRegularFile() ? Optional.of(new Lookups(named, names)) : Optional.empty();
+                } else if (attributes.isDirectory()) {
+                    directory = named;
+                } else {
+                    return Optional.empty();
+                }
+            }
+        } catch (IOException | InvalidPathException e) {
+            return Optional.empty();
+        }
+        return Optional.empty(); // the walk ended at a directory
+    }
+
+    /**
+     * What {@link #lookups} found.
+     *
+     * @param file  the real path of the regular file the walk ended at
+     * @param names every name looked up, in order, each in its real directory (the root first)
+     */
+    public record Lookups(Path file, List<Path> names) {
+        public Lookups {
+            names = List.copyOf(names);
+        }
+
+        /** The directories the names were looked up in (the root's parent among them), outermost first. */
+        public List<Path> directories() {
+            Set<Path> directories = new LinkedHashSet<>();
+            for (Path name : names) {
+                if (name.getParent() != null) {
+                    directories.add(name.getParent());
+                }
+            }
+            List<Path> outermostFirst = new ArrayList<>(directories);
+            outermostFirst.sort(Comparator.comparingInt(Path::getNameCount));
+            return outermostFirst;
+        }
     }
 
     /** The directory's index.html as a File; empty if there is none, or it is a directory. */

@@ -41,14 +41,32 @@ public final class RequestPath {
     }
 
     /**
-     * The decoded, dot-resolved segments of {@code encodedPath}; empty for "/". Each segment is
-     * a non-empty file name other than "." and "..", without "/", "\" or control characters.
+     * A request path parsed once: its names and whether it asks for a directory.
+     *
+     * @param encoded       the path as received (origin-form, query removed, still percent-encoded)
+     * @param segments      as {@link RequestPath#segments(String)}
+     * @param directoryForm as {@link RequestPath#hasTrailingSlash(String)}
+     */
+    public record Parsed(String encoded, List<String> segments, boolean directoryForm) {
+        /**
+         * One string per meaning: paths with the same key name the same thing under the root
+         * ({@code /a/./b}, {@code /a/%62} and {@code /x/../a/b} are all {@code a/b}; {@code /a/} is
+         * {@code a/}, the root is {@code /}). Segments hold no "/", so the key is unambiguous.
+         */
+        public String key() {
+            String names = String.join("/", segments);
+            return directoryForm ? names + "/" : names;
+        }
+    }
+
+    /**
+     * {@code encodedPath} decoded and checked, once.
      *
      * @throws HttpError 400 for a malformed or ambiguous path, 403 for one that climbs above "/"
      */
-    public static List<String> segments(String encodedPath) {
-        List<String> resolved = new ArrayList<>();
+    public static Parsed parse(String encodedPath) {
         List<String> decoded = decodedSegments(encodedPath);
+        List<String> resolved = new ArrayList<>();
         for (String segment : decoded) {
             if (segment.equals(".") || segment.isEmpty()) {
                 continue;
@@ -62,7 +80,20 @@ public final class RequestPath {
             }
             resolved.add(segment);
         }
-        return List.copyOf(resolved);
+        // RFC 3986 §5.2.4: a last segment of "." or ".." resolves to a path ending in "/" ("/a/." is "/a/").
+        String last = decoded.get(decoded.size() - 1);
+        boolean directoryForm = last.isEmpty() || last.equals(".") || last.equals("..");
+        return new Parsed(encodedPath, List.copyOf(resolved), directoryForm);
+    }
+
+    /**
+     * The decoded, dot-resolved segments of {@code encodedPath}; empty for "/". Each segment is
+     * a non-empty file name other than "." and "..", without "/", "\" or control characters.
+     *
+     * @throws HttpError 400 for a malformed or ambiguous path, 403 for one that climbs above "/"
+     */
+    public static List<String> segments(String encodedPath) {
+        return parse(encodedPath).segments();
     }
 
     /**
@@ -73,10 +104,7 @@ public final class RequestPath {
      * @throws HttpError the same errors as {@link #segments(String)}
      */
     public static boolean hasTrailingSlash(String encodedPath) {
-        segments(encodedPath);
-        List<String> decoded = decodedSegments(encodedPath);
-        String last = decoded.get(decoded.size() - 1);
-        return last.isEmpty() || last.equals(".") || last.equals("..");
+        return parse(encodedPath).directoryForm();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.halfway.http;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -20,9 +21,10 @@ public final class HttpDate {
     private static final DateTimeFormatter ASCTIME =
             DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(ZoneOffset.UTC);
 
-    private static volatile CachedSecond cached = new CachedSecond(-1, "");
+    private static volatile CachedSecond cached = new CachedSecond(-1, "", new byte[0]);
 
-    private record CachedSecond(long epochSecond, String text) {}
+    /** A second, its HTTP-date, and the date's bytes (never modified: callers copy them). */
+    private record CachedSecond(long epochSecond, String text, byte[] ascii) {}
 
     private HttpDate() {}
 
@@ -32,13 +34,26 @@ public final class HttpDate {
 
     /** The current time as an HTTP-date; formatted at most once a second. */
     public static String now() {
+        return current().text();
+    }
+
+    /**
+     * The current time as an HTTP-date in ISO-8859-1 bytes (an IMF-fixdate is always 29 of them),
+     * shared for the second: the caller copies them and must not change the array.
+     */
+    static byte[] nowAscii() {
+        return current().ascii();
+    }
+
+    private static CachedSecond current() {
         long second = System.currentTimeMillis() / 1000;
         CachedSecond c = cached;
         if (c.epochSecond() != second) {
-            c = new CachedSecond(second, format(Instant.ofEpochSecond(second)));
+            String text = format(Instant.ofEpochSecond(second));
+            c = new CachedSecond(second, text, text.getBytes(StandardCharsets.ISO_8859_1));
             cached = c;
         }
-        return c.text();
+        return c;
     }
 
     /** The instant an HTTP-date names, or null when it is not one. */

@@ -10,23 +10,22 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ResponseHead {
     private final Status status;
-    private final StringBuilder text = new StringBuilder(256);
+    /** The fields after Date, each with its CRLF. */
+    private final StringBuilder fields = new StringBuilder(192);
 
     public ResponseHead(Status status) {
         this.status = status;
-        text.append("HTTP/1.0 ").append(status.code()).append(' ').append(status.reasonPhrase()).append("\r\n");
-        field("Date", HttpDate.now());
         field("Server", Product.TOKEN);
         field("X-Content-Type-Options", "nosniff"); // the Content-Type we send is the one to use
     }
 
     public ResponseHead field(String name, String value) {
-        text.append(name).append(": ").append(value).append("\r\n");
+        fields.append(name).append(": ").append(value).append("\r\n");
         return this;
     }
 
     public ResponseHead field(String name, long value) {
-        text.append(name).append(": ").append(value).append("\r\n");
+        fields.append(name).append(": ").append(value).append("\r\n");
         return this;
     }
 
@@ -34,8 +33,55 @@ public final class ResponseHead {
         return status;
     }
 
-    /** The head's bytes, with {@code Connection: close} and the empty line that ends it. */
+    /** The head's bytes, with the current {@code Date}, {@code Connection: close} and the empty line that ends it. */
     public byte[] encode() {
-        return (text + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        return (statusLine() + "Date: " + HttpDate.now() + "\r\n" + fields + "Connection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * This head encoded once, all but its {@code Date}: {@link Preencoded#encode()} gives, at any
+     * later second, the bytes {@link #encode()} would give then, with one copy and no formatting.
+     */
+    public Preencoded preencode() {
+        return new Preencoded(status,
+                (statusLine() + "Date: ").getBytes(StandardCharsets.ISO_8859_1),
+                ("\r\n" + fields + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private String statusLine() {
+        return "HTTP/1.0 " + status.code() + ' ' + status.reasonPhrase() + "\r\n";
+    }
+
+    /** A head whose every byte is fixed but the current date's, spliced in by {@link #encode()}. */
+    public static final class Preencoded {
+        private final Status status;
+        private final byte[] beforeDate;
+        private final byte[] afterDate;
+
+        private Preencoded(Status status, byte[] beforeDate, byte[] afterDate) {
+            this.status = status;
+            this.beforeDate = beforeDate;
+            this.afterDate = afterDate;
+        }
+
+        public Status status() {
+            return status;
+        }
+
+        /** The head's bytes with the current {@code Date}. */
+        public byte[] encode() {
+            byte[] date = HttpDate.nowAscii();
+            byte[] head = new byte[beforeDate.length + date.length + afterDate.length];
+            System.arraycopy(beforeDate, 0, head, 0, beforeDate.length);
+            System.arraycopy(date, 0, head, beforeDate.length, date.length);
+            System.arraycopy(afterDate, 0, head, beforeDate.length + date.length, afterDate.length);
+            return head;
+        }
+
+        /** Bytes held: everything but the date. */
+        public int heldBytes() {
+            return beforeDate.length + afterDate.length;
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.halfway.io;
 import dev.halfway.file.DirectoryListing;
 import dev.halfway.file.DocumentRoot;
 import dev.halfway.file.MimeTypes;
+import dev.halfway.file.RequestPath;
 import dev.halfway.file.Resolution;
 import dev.halfway.http.ErrorPage;
 import dev.halfway.http.HttpDate;
@@ -20,6 +21,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.function.Supplier;
 
@@ -27,14 +29,24 @@ import java.util.function.Supplier;
  * Turns a complete request into a {@link Response}: the static-file semantics of halfway, with no
  * I/O beyond looking at the document root. Every refusal is an {@link HttpError}, and
  * {@link #error} is the one place an error becomes a response.
+ *
+ * <p>A 200 file response for a small file comes from the {@link FileCache}: a path found there is
+ * answered from memory, before the document root is asked anything (the path is still parsed and
+ * checked first, so every refusal of {@link RequestPath} stands); a small file found by the
+ * document root is read into it, and answered from what was read.
  */
 public final class Responder {
+    private static final byte[] NO_HEAD = new byte[0];
+
     private final DocumentRoot root;
     private final boolean listing;
+    private final FileCache files;
 
-    public Responder(DocumentRoot root, boolean listing) {
+    /** @param files the small-file cache the 200 file responses come from and go to */
+    Responder(DocumentRoot root, boolean listing, FileCache files) {
         this.root = root;
         this.listing = listing;
+        this.files = files;
     }
 
     /**
@@ -47,9 +59,13 @@ public final class Responder {
             if (!request.method().isServed()) {
                 throw new HttpError(Status.METHOD_NOT_ALLOWED, "method not allowed");
             }
-            String path = RequestTarget.parse(request.line().target()).path();
-            Resolution resolution = root.resolve(path);
+            RequestPath.Parsed path = RequestPath.parse(RequestTarget.parse(request.line().target()).path());
             boolean head = request.method() == Method.HEAD;
+            FileCache.Entry cached = files.get(path.key());
+            if (cached != null) {
+                return file(request, head, cached);
+            }
+            Resolution resolution = root.resolve(path);
             if (resolution instanceof Resolution.Redirect r) {
                 byte[] h = new ResponseHead(Status.MOVED_PERMANENTLY)
                         .field("Location", "http://" + authority.get() + r.location())
@@ -62,12 +78,16 @@ public final class Responder {
                 if (!listing) {
                     throw new HttpError(Status.FORBIDDEN, "directory listing is off");
                 }
-                byte[] page = DirectoryListing.html(path, DirectoryListing.read(d.path())).getBytes(StandardCharsets.UTF_8);
+                byte[] page = DirectoryListing.html(path.encoded(), DirectoryListing.read(d.path())).getBytes(StandardCharsets.UTF_8);
                 return bytes(version, head, new ResponseHead(Status.OK)
                         .field("Content-Type", "text/html; charset=utf-8")
                         .field("Content-Length", page.length), page);
             }
             Resolution.File f = (Resolution.File) resolution;
+            FileCache.Entry read = files.fill(path, f, Responder::entry);
+            if (read != null) {
+                return file(request, head, read);
+            }
             Instant modified = f.lastModified().toInstant();
             if (version != Version.HTTP_0_9 && notModifiedSince(request.field("If-Modified-Since"), modified)) {
                 // RFC 1945 §10.9: a 304 has no body.
@@ -86,6 +106,30 @@ public final class Responder {
         } catch (HttpError e) {
             return error(e.status(), version, request.method() == Method.HEAD, e.reason());
         }
+    }
+
+    /** A 200 file response, or its 304, from a file held in memory: the head and body go out in one write. */
+    private static Response file(Request request, boolean head, FileCache.Entry entry) {
+        if (request.version() == Version.HTTP_0_9) {
+            return Response.ofBytes(Status.OK, NO_HEAD, entry.body());
+        }
+        if (notModifiedSince(request.field("If-Modified-Since"), entry.lastModified())) {
+            return Response.headOnly(Status.NOT_MODIFIED, entry.notModified().encode());
+        }
+        byte[] encoded = entry.ok().encode();
+        return head || entry.body().length == 0 ? Response.headOnly(Status.OK, encoded) : Response.ofBytes(Status.OK, encoded, entry.body());
+    }
+
+    /** What a file read into memory answers with: the same heads as {@link #respond} makes for it, encoded but for the date. */
+    private static FileCache.Entry entry(Path file, byte[] body, FileTime lastModified) {
+        Instant modified = lastModified.toInstant();
+        String lastModifiedText = HttpDate.format(modified);
+        ResponseHead ok = new ResponseHead(Status.OK)
+                .field("Content-Type", MimeTypes.contentType(file.getFileName().toString()))
+                .field("Content-Length", body.length)
+                .field("Last-Modified", lastModifiedText);
+        ResponseHead notModified = new ResponseHead(Status.NOT_MODIFIED).field("Last-Modified", lastModifiedText);
+        return new FileCache.Entry(body, modified, ok.preencode(), notModified.preencode());
     }
 
     /**

@@ -22,7 +22,8 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * The halfway server: a listening socket, Jetty's selectors (each running one {@link Loop} of
- * connections), a thread pool, a scheduler and a buffer pool. {@link #start} binds and
+ * connections), a thread pool, a scheduler, a buffer pool and the small-file cache
+ * ({@link FileCache}, whose watch thread starts and stops with the server). {@link #start} binds and
  * accepts; {@link #stop} stops accepting, lets in-flight exchanges finish within the drain
  * timeout, then cuts what is left (logged as {@code shutdown}).
  *
@@ -34,6 +35,7 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 public final class Server {
     private final ServerConfig config;
     private final Responder responder;
+    private final FileCache files;
     private final QueuedThreadPool threads = new QueuedThreadPool(200, 4);
     private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("halfway-timer", true);
     private final ByteBufferPool bufferPool = new ArrayByteBufferPool();
@@ -50,7 +52,8 @@ public final class Server {
 
     public Server(ServerConfig config) {
         this.config = config;
-        this.responder = new Responder(config.root(), config.listing());
+        this.files = new FileCache(config.root(), config.cacheBytes(), config.cacheEntries(), config.cacheFileMax(), System.err);
+        this.responder = new Responder(config.root(), config.listing(), files);
         this.slots = new Semaphore(config.maxConnections());
         threads.setName("halfway");
         threads.setDaemon(true);
@@ -59,6 +62,7 @@ public final class Server {
 
     /** Binds the listening socket and starts accepting; throws {@link IOException} when the address cannot be bound. */
     public synchronized void start() throws IOException {
+        files.start();
         try {
             threads.start();
             scheduler.start();
@@ -223,7 +227,13 @@ public final class Server {
         }
     }
 
+    /** The small-file cache (tests look at it). */
+    FileCache files() {
+        return files;
+    }
+
     private void stopComponents() {
+        files.close();
         for (LifeCycle component : new LifeCycle[] {selectors, scheduler, threads}) {
             if (component != null) {
                 try {

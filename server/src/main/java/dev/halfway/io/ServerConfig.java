@@ -25,6 +25,9 @@ import java.util.Objects;
  * @param accessLog      where each connection's line goes
  * @param maxConnections open connections at most; beyond it, new ones wait in the kernel's accept queue
  * @param trace          where {@code --trace} prints each connection's timeline (stderr), or null when off
+ * @param cacheBytes     the small-file cache holds at most this many bytes (bodies and heads); 0 turns it off
+ * @param cacheEntries   the small-file cache holds at most this many files
+ * @param cacheFileMax   the largest file the small-file cache holds; larger ones are always sent by sendfile
  */
 public record ServerConfig(
         String host,
@@ -39,7 +42,10 @@ public record ServerConfig(
         Limits limits,
         AccessLog accessLog,
         int maxConnections,
-        PrintStream trace) {
+        PrintStream trace,
+        long cacheBytes,
+        int cacheEntries,
+        long cacheFileMax) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -51,6 +57,9 @@ public record ServerConfig(
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
     public static final Limits DEFAULT_LIMITS = Limits.DEFAULTS;
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    public static final long DEFAULT_CACHE_BYTES = 16L * 1024 * 1024;
+    public static final int DEFAULT_CACHE_ENTRIES = 4096;
+    public static final long DEFAULT_CACHE_FILE_MAX = 64 * 1024;
 
     /**
      * The one place a configuration is checked, whether it comes from {@link Builder#build} or
@@ -81,6 +90,16 @@ public record ServerConfig(
         }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be at least 1");
+        }
+        if (cacheBytes < 0) {
+            throw new IllegalArgumentException("cacheBytes must not be negative");
+        }
+        if (cacheEntries < 1) {
+            throw new IllegalArgumentException("cacheEntries must be at least 1");
+        }
+        // A cached file is one byte array.
+        if (cacheFileMax < 1 || cacheFileMax > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("cacheFileMax must be more than 0 and less than 2GiB");
         }
     }
 
@@ -113,6 +132,9 @@ public record ServerConfig(
         private AccessLog accessLog;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private PrintStream trace;
+        private long cacheBytes = DEFAULT_CACHE_BYTES;
+        private int cacheEntries = DEFAULT_CACHE_ENTRIES;
+        private long cacheFileMax = DEFAULT_CACHE_FILE_MAX;
 
         private Builder(DocumentRoot root, AccessLog accessLog) {
             this.root = root;
@@ -185,10 +207,26 @@ public record ServerConfig(
             return this;
         }
 
+        /** At most this many bytes in the small-file cache; 0 turns the cache off. */
+        public Builder cacheBytes(long cacheBytes) {
+            this.cacheBytes = cacheBytes;
+            return this;
+        }
+
+        public Builder cacheEntries(int cacheEntries) {
+            this.cacheEntries = cacheEntries;
+            return this;
+        }
+
+        public Builder cacheFileMax(long cacheFileMax) {
+            this.cacheFileMax = cacheFileMax;
+            return this;
+        }
+
         /** The configuration; IllegalArgumentException (or NullPointerException) names what is wrong. */
         public ServerConfig build() {
             return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                    drainTimeout, limits, accessLog, maxConnections, trace);
+                    drainTimeout, limits, accessLog, maxConnections, trace, cacheBytes, cacheEntries, cacheFileMax);
         }
     }
 }

@@ -103,6 +103,9 @@ class MainTest {
         m.put("--max-fields", "100");
         m.put("--max-body", "1MiB");
         m.put("--max-connections", "10000");
+        m.put("--cache-bytes", "16MiB");
+        m.put("--cache-entries", "4096");
+        m.put("--cache-file-max", "64KiB");
         return m;
     }
 
@@ -194,7 +197,11 @@ class MainTest {
                 new Bad("zero drain timeout", List.of("--drain-timeout", "0ms"), "--drain-timeout"),
                 new Bad("zero max connections", List.of("--max-connections", "0"), "--max-connections"),
                 new Bad("negative max fields", List.of("--max-fields", "-1"), "--max-fields"),
-                new Bad("head limit above an int", List.of("--max-head", "2GiB"), "--max-head"));
+                new Bad("head limit above an int", List.of("--max-head", "2GiB"), "--max-head"),
+                new Bad("zero cache entries", List.of("--cache-entries", "0"), "--cache-entries"),
+                new Bad("zero cache file maximum", List.of("--cache-file-max", "0"), "--cache-file-max"),
+                new Bad("cache file maximum of 2GiB", List.of("--cache-file-max", "2GiB"), "--cache-file-max"),
+                new Bad("cache bytes with an unknown unit", List.of("--cache-bytes", "16MB"), "16MB"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -312,7 +319,7 @@ class MainTest {
     }
 
     @Test
-    void followSymlinksAndNoListingReachTheServerConfig() {
+    void flagsAndCacheOptionsReachTheServerConfig() {
         Main main = new Main(System.out, System.err);
         new picocli.CommandLine(main).parseArgs("--root", root.toString(), "--follow-symlinks", "--no-listing",
                 "--linger", "500ms", "--max-body", "2MiB", "--access-log", "off");
@@ -321,6 +328,13 @@ class MainTest {
         assertFalse(config.listing());
         assertEquals(Duration.ofMillis(500), config.linger());
         assertEquals(2L << 20, config.limits().body());
+
+        Main cache = new Main(System.out, System.err);
+        new picocli.CommandLine(cache).parseArgs("--root", root.toString(), "--cache-bytes", "0",
+                "--cache-entries", "10", "--cache-file-max", "8KiB");
+        assertEquals(0, cache.config().cacheBytes(), "--cache-bytes 0: the cache is off");
+        assertEquals(10, cache.config().cacheEntries());
+        assertEquals(8192, cache.config().cacheFileMax());
 
         Main plain = new Main(System.out, System.err);
         new picocli.CommandLine(plain).parseArgs("--root", root.toString());

@@ -18,6 +18,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -217,16 +219,47 @@ class DocumentRootTest {
             return;
         }
         Resolution resolution = documentRoot.resolve(path);
+        Optional<DocumentRoot.Lookups> lookups = documentRoot.lookups(RequestPath.parse(path));
         if (expect instanceof Expect.File file) {
             Path expected = base.resolve(file.path());
             assertEquals(new Resolution.File(expected, Files.size(expected), Files.getLastModifiedTime(expected)),
                     resolution);
-        } else if (expect instanceof Expect.Directory directory) {
+            // The walk the file cache watches ends where the resolution does.
+            assertEquals(expected, lookups.map(DocumentRoot.Lookups::file).orElse(null), "lookups of " + path);
+        } else {
+            assertEquals(Optional.empty(), lookups, "a walk to no regular file");
+        }
+        if (expect instanceof Expect.Directory directory) {
             Path expected = base.resolve(directory.path());
             assertEquals(new Resolution.Directory(expected, Files.getLastModifiedTime(expected)), resolution);
         } else if (expect instanceof Expect.Redirect redirect) {
             assertEquals(new Resolution.Redirect(redirect.location()), resolution);
         }
+    }
+
+    /** Every name the kernel looks up on the way, in its real directory: what the file cache watches. */
+    @Test
+    void lookupsNameEveryNameOnTheWay() {
+        DocumentRoot documentRoot = new DocumentRoot(root, false);
+        assertEquals(List.of(root, root.resolve("a"), root.resolve("a/b"), root.resolve("a/b/c.txt")),
+                documentRoot.lookups(RequestPath.parse("/a/b/c.txt")).orElseThrow().names());
+        assertEquals(List.of(root.getParent(), root, root.resolve("a"), root.resolve("a/b")),
+                documentRoot.lookups(RequestPath.parse("/a/b/c.txt")).orElseThrow().directories());
+        // a link: the link's name, then its target's names from the link's directory
+        assertEquals(List.of(root, root.resolve("dirlink-inside"), root.resolve("a"), root.resolve("a/b"),
+                        root.resolve("a/b/c.txt")),
+                documentRoot.lookups(RequestPath.parse("/dirlink-inside/b/c.txt")).orElseThrow().names());
+        // a directory form ends at its index.html
+        assertEquals(List.of(root, root.resolve("withindex"), root.resolve("withindex/index.html")),
+                documentRoot.lookups(RequestPath.parse("/withindex/")).orElseThrow().names());
+        // an absolute link is walked from "/", every directory on the way
+        DocumentRoot.Lookups absolute = documentRoot.lookups(RequestPath.parse("/rootlink/file.txt")).orElseThrow();
+        assertEquals(root.resolve("file.txt"), absolute.file());
+        assertTrue(absolute.names().contains(root.resolve("rootlink")), absolute.toString());
+        assertTrue(absolute.directories().contains(root.getRoot()), absolute.toString());
+        // a walk out of the root is still a walk: confinement is resolve()'s, not this
+        assertEquals(base.resolve("outside/secret.txt"),
+                documentRoot.lookups(RequestPath.parse("/link-outside")).orElseThrow().file());
     }
 
     @Test

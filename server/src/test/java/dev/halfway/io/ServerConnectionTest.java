@@ -64,7 +64,9 @@ class ServerConnectionTest {
         /** {@code before} may queue input before the connection opens, so that one wake-up reads it all. */
         Wire(UnaryOperator<ServerConfig.Builder> adjust, int outputLimit, java.util.function.Consumer<ByteArrayEndPoint> before) {
             ServerConfig config = adjust.apply(ServerConfig.builder(new DocumentRoot(root, false), r -> { })).build();
-            Loop loop = new Loop(config, new Responder(config.root(), config.listing()), new ArrayByteBufferPool(),
+            // No file cache (a cache of 0 bytes stays off): the files here go through Outbound's file path.
+            FileCache off = new FileCache(config.root(), 0, 1, 1, System.err);
+            Loop loop = new Loop(config, new Responder(config.root(), config.listing(), off), new ArrayByteBufferPool(),
                     Runnable::run, opened::incrementAndGet, records::add, offThread);
             endPoint = new OneThreadEndPoint(outputLimit);
             before.accept(endPoint);
