@@ -9,6 +9,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -16,15 +17,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.util.component.LifeCycle;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * The halfway server: a listening socket, Jetty's selectors (each running one {@link Loop} of
- * connections), a thread pool, a scheduler and a buffer pool. {@link #start} binds and
- * accepts; {@link #stop} stops accepting, lets in-flight exchanges finish within the drain
- * timeout, then cuts what is left (logged as {@code shutdown}).
+ * connections on a thread of its own, {@link IoThreads}), a timer thread and a buffer pool: a
+ * fixed number of threads, whatever the load. {@link #start} binds and accepts; {@link #stop}
+ * stops accepting, lets in-flight exchanges finish within the drain timeout, then cuts what is
+ * left (logged as {@code shutdown}).
  *
  * <p>At most {@code maxConnections} connections are open at once. The {@link ThrottledAcceptor}
  * takes a slot before each accept and a closing connection gives it back; with no slot free it
@@ -32,11 +34,16 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  * served in turn, and the open ones are not disturbed.
  */
 public final class Server {
+    /** The names of the server's threads: {@code halfway-io-N}, one per selector, and {@code halfway-timer-N}. */
+    static final String IO_THREAD_NAME = "halfway-io";
+    static final String TIMER_THREAD_NAME = "halfway-timer";
+
     private final ServerConfig config;
     private final Responder responder;
-    private final QueuedThreadPool threads = new QueuedThreadPool(200, 4);
-    private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("halfway-timer", true);
+    private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler(TIMER_THREAD_NAME, true);
     private final ByteBufferPool bufferPool = new ArrayByteBufferPool();
+    private final int selectorCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
+    private final IoThreads threads = new IoThreads(IO_THREAD_NAME, selectorCount);
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong offThread = new AtomicLong();
     private final Object drained = new Object();
@@ -52,17 +59,12 @@ public final class Server {
         this.config = config;
         this.responder = new Responder(config.root(), config.listing());
         this.slots = new Semaphore(config.maxConnections());
-        threads.setName("halfway");
-        threads.setDaemon(true);
-        threads.setReservedThreads(0); // connections run on the selector threads; nothing is dispatched per connection
     }
 
     /** Binds the listening socket and starts accepting; throws {@link IOException} when the address cannot be bound. */
     public synchronized void start() throws IOException {
         try {
-            threads.start();
             scheduler.start();
-            int selectorCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
             selectors = new Selectors(threads, scheduler, selectorCount,
                     thread -> new Loop(config, responder, bufferPool, thread, open::incrementAndGet, this::closed, offThread),
                     this::acceptFailed);
@@ -225,7 +227,7 @@ public final class Server {
     }
 
     private void stopComponents() {
-        for (LifeCycle component : new LifeCycle[] {selectors, scheduler, threads}) {
+        for (LifeCycle component : new LifeCycle[] {selectors, scheduler}) {
             if (component != null) {
                 try {
                     component.stop();
@@ -233,6 +235,11 @@ public final class Server {
                     // stopping: nothing else can be done about it
                 }
             }
+        }
+        try {
+            threads.join(5, TimeUnit.SECONDS); // the selectors' loops end as the selectors stop
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -244,6 +251,29 @@ public final class Server {
                 // already closed
             }
         }
+    }
+
+    /** The selector threads that are alive (one per selector while the server runs). */
+    List<Thread> ioThreads() {
+        return threads.threads();
+    }
+
+    /** One of the selectors (for tests that hand a selector their own channels). */
+    ManagedSelector selector() {
+        return selectors.pick();
+    }
+
+    /** How many selectors, and so selector threads, the server runs. */
+    int selectorCount() {
+        return selectorCount;
+    }
+
+    /**
+     * Tasks Jetty handed to the selectors' executor from outside a selector thread once every
+     * selector thread was running (they ran in their caller). Always 0; the tests check it.
+     */
+    long tasksRanInCaller() {
+        return threads.ranInCaller();
     }
 
     /** The pool the connections' read buffers come from (the resource tests watch it return to baseline). */
