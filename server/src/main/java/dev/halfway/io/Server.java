@@ -37,11 +37,16 @@ public final class Server {
     /** The names of the server's threads: {@code halfway-io-N}, one per selector, and {@code halfway-timer-N}. */
     static final String IO_THREAD_NAME = "halfway-io";
     static final String TIMER_THREAD_NAME = "halfway-timer";
+    /** Connections read into 8 KiB buffers, one per selector at a time; keep a few, and no big ones. */
+    private static final int POOLED_MAX_CAPACITY = 16 * 1024;
+    private static final int POOLED_PER_SIZE = 16;
+    private static final long POOLED_MAX_BYTES = 1024 * 1024;
 
     private final ServerConfig config;
     private final Responder responder;
     private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler(TIMER_THREAD_NAME, true);
-    private final ByteBufferPool bufferPool = new ArrayByteBufferPool();
+    private final ByteBufferPool bufferPool = new ArrayByteBufferPool(0, 0, POOLED_MAX_CAPACITY, POOLED_PER_SIZE,
+            POOLED_MAX_BYTES, POOLED_MAX_BYTES);
     private final int selectorCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
     private final IoThreads threads = new IoThreads(IO_THREAD_NAME, selectorCount);
     private final AtomicInteger open = new AtomicInteger();
