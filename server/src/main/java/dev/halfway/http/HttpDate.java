@@ -2,6 +2,7 @@ package dev.halfway.http;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -28,8 +29,53 @@ public final class HttpDate {
 
     private HttpDate() {}
 
+    private static final byte[] DAYS = "MonTueWedThuFriSatSun".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * IMF-fixdate, e.g. {@code Sun, 06 Nov 1994 08:49:37 GMT}. Written byte by byte: the formatter
+     * made several strings per call, and a file response formats one (its Last-Modified).
+     */
     public static String format(Instant instant) {
-        return IMF_FIXDATE.format(instant);
+        long second = instant.getEpochSecond();
+        LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(second, 86_400));
+        int year = day.getYear();
+        if (year < 0 || year > 9999) {
+            return IMF_FIXDATE.format(instant); // a four-digit year or the formatter's sign and width
+        }
+        int time = (int) Math.floorMod(second, 86_400);
+        byte[] b = new byte[29];
+        int dow = day.getDayOfWeek().ordinal() * 3;
+        b[0] = DAYS[dow];
+        b[1] = DAYS[dow + 1];
+        b[2] = DAYS[dow + 2];
+        b[3] = ',';
+        b[4] = ' ';
+        two(b, 5, day.getDayOfMonth());
+        b[7] = ' ';
+        int month = (day.getMonthValue() - 1) * 3;
+        b[8] = MONTHS[month];
+        b[9] = MONTHS[month + 1];
+        b[10] = MONTHS[month + 2];
+        b[11] = ' ';
+        two(b, 12, year / 100);
+        two(b, 14, year % 100);
+        b[16] = ' ';
+        two(b, 17, time / 3600);
+        b[19] = ':';
+        two(b, 20, time / 60 % 60);
+        b[22] = ':';
+        two(b, 23, time % 60);
+        b[25] = ' ';
+        b[26] = 'G';
+        b[27] = 'M';
+        b[28] = 'T';
+        return new String(b, StandardCharsets.US_ASCII);
+    }
+
+    private static void two(byte[] b, int at, int value) {
+        b[at] = (byte) ('0' + value / 10);
+        b[at + 1] = (byte) ('0' + value % 10);
     }
 
     /** The current time as an HTTP-date; formatted at most once a second. */

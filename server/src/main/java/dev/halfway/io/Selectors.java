@@ -5,7 +5,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -21,20 +20,20 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * {@link ServerConnection} on the loop of the selector it lands on; one that cannot be registered
  * goes to {@code failed}.
  *
- * <p>One connection, one thread: after start, the tasks Jetty hands to {@link #execute} are the
- * creation of an accepted endpoint (run by the selector that registered it) and the destruction
- * of a closed one (run where it was closed, which for halfway is always its selector). Both are
- * short and never block (onOpen asks for fill interest; onClose writes a line into a buffer), so
- * they run in the calling thread instead of being handed to the pool. Only the selector loops
- * themselves, started with the manager, are dispatched. This rule names no Jetty class, so an
- * upgrade cannot silently change it; {@code ConfinementTest} checks the result (no event ever
- * reaches a connection off its own thread).
+ * <p>One connection, one thread: the executor is {@link IoThreads}, one thread per selector loop.
+ * Whatever Jetty hands it on a selector thread runs there at once: the creation of an accepted
+ * endpoint (by the selector that registered it), the destruction of a closed one (where it was
+ * closed, which for halfway is always its selector), and any task the execution strategy would
+ * otherwise hand to another thread because its invocation type says it may block. They are short
+ * and never block (onOpen asks for fill interest; onClose writes a line into a buffer). This rule
+ * names no Jetty class, so an upgrade cannot silently change it; every socket test checks the
+ * result (no event ever reaches a connection off its own thread, see {@code TestServer#close}),
+ * and {@code ThreadBoundsTest} that the threads stay as many as the selectors.
  */
 final class Selectors extends SelectorManager {
     private final Function<Consumer<Runnable>, Loop> loops;
     private final BiConsumer<SelectableChannel, Throwable> failed;
     private final List<Loop> started = new CopyOnWriteArrayList<>();
-    private volatile boolean running;
 
     /**
      * Endpoints keep Jetty's idle timeout off (0): each phase of a connection has its own timer
@@ -42,26 +41,11 @@ final class Selectors extends SelectorManager {
      *
      * @param loops makes the loop of a new selector, given the way to run a task on its thread
      */
-    Selectors(Executor executor, Scheduler scheduler, int selectors, Function<Consumer<Runnable>, Loop> loops,
+    Selectors(IoThreads executor, Scheduler scheduler, int selectors, Function<Consumer<Runnable>, Loop> loops,
               BiConsumer<SelectableChannel, Throwable> failed) {
         super(executor, scheduler, selectors);
         this.loops = loops;
         this.failed = failed;
-    }
-
-    @Override
-    protected void doStart() throws Exception {
-        super.doStart();
-        running = true;
-    }
-
-    @Override
-    protected void execute(Runnable task) {
-        if (running) {
-            task.run();
-        } else {
-            super.execute(task);
-        }
     }
 
     @Override

@@ -113,6 +113,20 @@ final class SendfileEndPoint extends SocketChannelEndPoint {
         return true;
     }
 
+    /**
+     * After the selected keys' tasks have run, Jetty sets each key's interest to what its endpoint
+     * now wants. A connection that closed in its task has a cancelled key: setting its interest
+     * would throw (and fill in the stack trace of) a {@code CancelledKeyException}, which Jetty
+     * catches to close the endpoint again; that was one exception per connection. A closed
+     * endpoint wants nothing.
+     */
+    @Override
+    public void updateKey() {
+        if (isOpen()) {
+            super.updateKey();
+        }
+    }
+
     /** Whether the file can still be read at {@code at}: if so, a failed transfer was the socket's. */
     static boolean readable(FileChannel source, long at) {
         try {

@@ -9,6 +9,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -16,16 +17,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.util.component.LifeCycle;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * The halfway server: a listening socket, Jetty's selectors (each running one {@link Loop} of
- * connections), a thread pool, a scheduler, a buffer pool and the small-file cache
- * ({@link FileCache}, whose watch thread starts and stops with the server). {@link #start} binds and
- * accepts; {@link #stop} stops accepting, lets in-flight exchanges finish within the drain
- * timeout, then cuts what is left (logged as {@code shutdown}).
+ * connections on a thread of its own, {@link IoThreads}), a timer thread, a buffer pool and the
+ * small-file cache ({@link FileCache}, whose watch thread starts and stops with the server): a
+ * fixed number of threads, whatever the load. {@link #start} binds and accepts; {@link #stop}
+ * stops accepting, lets in-flight exchanges finish within the drain timeout, then cuts what is
+ * left (logged as {@code shutdown}).
  *
  * <p>At most {@code maxConnections} connections are open at once. The {@link ThrottledAcceptor}
  * takes a slot before each accept and a closing connection gives it back; with no slot free it
@@ -33,12 +35,22 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  * served in turn, and the open ones are not disturbed.
  */
 public final class Server {
+    /** The names of the server's threads: {@code halfway-io-N}, one per selector, and {@code halfway-timer-N}. */
+    static final String IO_THREAD_NAME = "halfway-io";
+    static final String TIMER_THREAD_NAME = "halfway-timer";
+    /** Connections read into 8 KiB buffers, one per selector at a time; keep a few, and no big ones. */
+    private static final int POOLED_MAX_CAPACITY = 16 * 1024;
+    private static final int POOLED_PER_SIZE = 16;
+    private static final long POOLED_MAX_BYTES = 1024 * 1024;
+
     private final ServerConfig config;
     private final Responder responder;
     private final FileCache files;
-    private final QueuedThreadPool threads = new QueuedThreadPool(200, 4);
-    private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("halfway-timer", true);
-    private final ByteBufferPool bufferPool = new ArrayByteBufferPool();
+    private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler(TIMER_THREAD_NAME, true);
+    private final ByteBufferPool bufferPool = new ArrayByteBufferPool(0, 0, POOLED_MAX_CAPACITY, POOLED_PER_SIZE,
+            POOLED_MAX_BYTES, POOLED_MAX_BYTES);
+    private final int selectorCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
+    private final IoThreads threads = new IoThreads(IO_THREAD_NAME, selectorCount);
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong offThread = new AtomicLong();
     private final Object drained = new Object();
@@ -55,18 +67,13 @@ public final class Server {
         this.files = new FileCache(config.root(), config.cacheBytes(), config.cacheEntries(), config.cacheFileMax(), System.err);
         this.responder = new Responder(config.root(), config.listing(), files);
         this.slots = new Semaphore(config.maxConnections());
-        threads.setName("halfway");
-        threads.setDaemon(true);
-        threads.setReservedThreads(0); // connections run on the selector threads; nothing is dispatched per connection
     }
 
     /** Binds the listening socket and starts accepting; throws {@link IOException} when the address cannot be bound. */
     public synchronized void start() throws IOException {
         files.start();
         try {
-            threads.start();
             scheduler.start();
-            int selectorCount = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
             selectors = new Selectors(threads, scheduler, selectorCount,
                     thread -> new Loop(config, responder, bufferPool, thread, open::incrementAndGet, this::closed, offThread),
                     this::acceptFailed);
@@ -234,7 +241,7 @@ public final class Server {
 
     private void stopComponents() {
         files.close();
-        for (LifeCycle component : new LifeCycle[] {selectors, scheduler, threads}) {
+        for (LifeCycle component : new LifeCycle[] {selectors, scheduler}) {
             if (component != null) {
                 try {
                     component.stop();
@@ -242,6 +249,11 @@ public final class Server {
                     // stopping: nothing else can be done about it
                 }
             }
+        }
+        try {
+            threads.join(5, TimeUnit.SECONDS); // the selectors' loops end as the selectors stop
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -253,6 +265,29 @@ public final class Server {
                 // already closed
             }
         }
+    }
+
+    /** The selector threads that are alive (one per selector while the server runs). */
+    List<Thread> ioThreads() {
+        return threads.threads();
+    }
+
+    /** One of the selectors (for tests that hand a selector their own channels). */
+    ManagedSelector selector() {
+        return selectors.pick();
+    }
+
+    /** How many selectors, and so selector threads, the server runs. */
+    int selectorCount() {
+        return selectorCount;
+    }
+
+    /**
+     * Tasks Jetty handed to the selectors' executor from outside a selector thread once every
+     * selector thread was running (they ran in their caller). Always 0; the tests check it.
+     */
+    long tasksRanInCaller() {
+        return threads.ranInCaller();
     }
 
     /** The pool the connections' read buffers come from (the resource tests watch it return to baseline). */

@@ -65,13 +65,17 @@ final class TestServer implements AutoCloseable {
 
     /**
      * Stops the server, and fails the test if any event reached a connection off its own loop
-     * thread: every socket test checks the one-connection-one-thread rule this way.
+     * thread, or if Jetty handed its executor a task from outside the selector threads once they
+     * were running: every socket test checks the one-connection-one-thread rule this way.
      */
     @Override
     public void close() {
         server.stop();
         if (server.eventsOffThread() != 0) {
             throw new AssertionError(server.eventsOffThread() + " connection events ran off their loop's thread");
+        }
+        if (server.tasksRanInCaller() != 0) {
+            throw new AssertionError(server.tasksRanInCaller() + " tasks reached the selectors' executor from another thread");
         }
     }
 }
