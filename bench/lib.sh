@@ -22,9 +22,15 @@ apt_install_optional() { # PACKAGE: like apt_install, but only tries (status 1 w
 have_nginx() { command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]]; }
 
 # --- the servers (started in the background: the caller takes the pid from $!) ------------------
-HALFWAY_JVM_FLAGS=(-Xmx64m) # halfway's JVM flags; bench/run's limit responder gets the same
-start_halfway_jar() { # JAR PORT ROOT LOG: java -Xmx64m -jar JAR, no access log
-  java "${HALFWAY_JVM_FLAGS[@]}" -jar "$1" --port "$2" --root "$3" --access-log off >"$4" 2>&1 &
+# halfway runs with the production JVM options, from the one file the README documents.
+HALFWAY_JVM_OPTIONS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/server/jvm.options
+[[ -f $HALFWAY_JVM_OPTIONS ]] || { echo "bench: $HALFWAY_JVM_OPTIONS is missing" >&2; exit 1; }
+halfway_jvm_flags() { # the options of server/jvm.options on one line (for the reports)
+  sed 's/#.*//' "$HALFWAY_JVM_OPTIONS" | xargs
+}
+HALFWAY_JVM_FLAGS=("@$HALFWAY_JVM_OPTIONS") # bench/run's limit responder gets the same options
+start_halfway_jar() { # JAR PORT ROOT LOG: java @server/jvm.options -jar JAR, no access log
+  java @"$HALFWAY_JVM_OPTIONS" -jar "$1" --port "$2" --root "$3" --access-log off >"$4" 2>&1 &
 }
 start_nginx_in() { # DIR PORT ROOT LOG: nginx, 1 worker, sendfile, its config and pid file in DIR
   nginx_conf_in "$1" "$2" "$3"
