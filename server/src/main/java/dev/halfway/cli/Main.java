@@ -7,11 +7,13 @@ import dev.halfway.io.Server;
 import dev.halfway.io.ServerConfig;
 import dev.halfway.log.AccessLog;
 import dev.halfway.log.LogFormat;
+import dev.halfway.tls.TlsIdentity;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -108,6 +110,26 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--no-listing", description = "Answer 403 for a directory without index.html instead of listing it.")
     boolean noListing;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Serve HTTPS: the certificate chain, PEM, leaf first (with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "The certificate's private key, PEM (PKCS#8, PKCS#1 RSA or SEC1 EC), unencrypted.")
+    Path tlsKey;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE.p12",
+            description = "Serve HTTPS with the first key entry of this PKCS#12 keystore.")
+    Path tlsKeystore;
+
+    @Option(names = "--tls-keystore-password-file", paramLabel = "FILE",
+            description = "The keystore's password: the file's first line (default: no password).")
+    Path tlsKeystorePasswordFile;
+
+    @Option(names = "--tls-self-signed",
+            description = "Serve HTTPS with a new self-signed certificate (for trying it out; its SHA-256 fingerprint is printed).")
+    boolean tlsSelfSigned;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -172,7 +194,12 @@ public final class Main implements Callable<Integer> {
             server.stop();
         });
         String shownHost = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-        out.println(Product.TOKEN + " serving " + config.root().root() + " on http://" + shownHost + ":" + server.port() + "/");
+        String scheme = config.tls() == null ? "http" : "https";
+        out.println(Product.TOKEN + " serving " + config.root().root() + " on " + scheme + "://" + shownHost + ":" + server.port() + "/");
+        if (config.tls() != null) {
+            out.println("TLS certificate " + config.tls().certificate().getSubjectX500Principal().getName()
+                    + (config.tls().selfSigned() ? " (self-signed)" : "") + ", SHA-256 " + config.tls().fingerprint());
+        }
         out.flush();
         server.awaitStopped();
         out.flush();
@@ -195,6 +222,7 @@ public final class Main implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
+        TlsIdentity identity = tlsIdentity();
         try {
             return ServerConfig.builder(documentRoot, AccessLog.of(format, logStream()))
                     .host(host)
@@ -211,10 +239,47 @@ public final class Main implements Callable<Integer> {
                     .cacheBytes(cacheBytes)
                     .cacheEntries(cacheEntries)
                     .cacheFileMax(cacheFileMax)
+                    .tls(identity)
                     .build();
         } catch (IllegalArgumentException e) {
             // ServerConfig checks every setting, and names them as it does; say them as options.
             throw new IllegalArgumentException(ConfigOptions.inOptionTerms(e.getMessage()));
+        }
+    }
+
+    /** The TLS identity the options name, or null for plain HTTP; refusals name the options. */
+    TlsIdentity tlsIdentity() {
+        int ways = (tlsCert != null || tlsKey != null ? 1 : 0) + (tlsKeystore != null ? 1 : 0) + (tlsSelfSigned ? 1 : 0);
+        if (ways > 1) {
+            throw new IllegalArgumentException("give one of --tls-cert with --tls-key, --tls-keystore or --tls-self-signed");
+        }
+        if (tlsKeystorePasswordFile != null && tlsKeystore == null) {
+            throw new IllegalArgumentException("--tls-keystore-password-file needs --tls-keystore");
+        }
+        if (tlsSelfSigned) {
+            return TlsIdentity.selfSigned(List.of(host));
+        }
+        if (tlsKeystore != null) {
+            return TlsIdentity.fromPkcs12(tlsKeystore, keystorePassword());
+        }
+        if (tlsCert == null && tlsKey == null) {
+            return null;
+        }
+        if (tlsCert == null || tlsKey == null) {
+            throw new IllegalArgumentException(tlsCert == null ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key");
+        }
+        return TlsIdentity.fromPem(tlsCert, tlsKey);
+    }
+
+    private char[] keystorePassword() {
+        if (tlsKeystorePasswordFile == null) {
+            return new char[0];
+        }
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(tlsKeystorePasswordFile, java.nio.charset.StandardCharsets.UTF_8);
+            return lines.isEmpty() ? new char[0] : lines.get(0).toCharArray();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--tls-keystore-password-file " + tlsKeystorePasswordFile + ": cannot read it: " + e.getMessage());
         }
     }
 

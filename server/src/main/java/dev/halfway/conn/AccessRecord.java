@@ -20,6 +20,9 @@ import java.util.List;
  * @param outcome     how the connection ended
  * @param linger      how the staged close ended
  * @param reason      a fixed text saying why, for refused requests and failures, or null
+ * @param transport   plain TCP, TLS, or plaintext on the TLS port
+ * @param tls         the negotiated TLS protocol ("TLSv1.3"), or null (plain, or no handshake completed)
+ * @param inputEnd    how the client's input ended (close_notify or a bare FIN on TLS), or null when it did not
  * @param events      the connection's timeline when tracing, else null
  */
 public record AccessRecord(
@@ -36,11 +39,14 @@ public record AccessRecord(
         Outcome outcome,
         Linger linger,
         String reason,
+        Transport transport,
+        String tls,
+        InputEnd inputEnd,
         List<TraceEvent> events) {
 
     public AccessRecord {
-        if (fin == null || outcome == null || linger == null) {
-            throw new IllegalArgumentException("fin, outcome and linger are required");
+        if (fin == null || outcome == null || linger == null || transport == null) {
+            throw new IllegalArgumentException("fin, outcome, linger and transport are required");
         }
     }
 
@@ -51,7 +57,8 @@ public record AccessRecord(
     /** The same record with the connection's timeline attached (--trace). */
     public AccessRecord withEvents(List<TraceEvent> timeline) {
         return new AccessRecord(remoteHost, remotePort, startMillis, requestLine, status, bodyBytes, bodyOwed,
-                headBytes, durationMillis, fin, outcome, linger, reason, timeline == null ? null : List.copyOf(timeline));
+                headBytes, durationMillis, fin, outcome, linger, reason, transport, tls, inputEnd,
+                timeline == null ? null : List.copyOf(timeline));
     }
 
     /** Named construction; unset fields are "nothing happened": no request, no response, no FIN. */
@@ -69,6 +76,9 @@ public record AccessRecord(
         private Outcome outcome;
         private Linger linger = Linger.NONE;
         private String reason;
+        private Transport transport = Transport.TCP;
+        private String tls;
+        private InputEnd inputEnd;
 
         private Builder() {}
 
@@ -122,9 +132,17 @@ public record AccessRecord(
             return this;
         }
 
+        /** The transport, the negotiated TLS protocol (or null) and how the input ended (or null). */
+        public Builder transport(Transport on, String tlsProtocol, InputEnd end) {
+            this.transport = on;
+            this.tls = tlsProtocol;
+            this.inputEnd = end;
+            return this;
+        }
+
         public AccessRecord build() {
             return new AccessRecord(remoteHost, remotePort, startMillis, requestLine, status, bodyBytes, bodyOwed,
-                    headBytes, durationMillis, fin, outcome, linger, reason, null);
+                    headBytes, durationMillis, fin, outcome, linger, reason, transport, tls, inputEnd, null);
         }
     }
 }

@@ -21,11 +21,33 @@ public sealed interface Event {
     record Received(long now, int bytes, ParseResult verdict, String requestLine) implements Event {}
 
     /**
-     * The client's input ended ({@code read() == -1}: a half-close, a full close or a reset, which
-     * no read can tell apart). While the request was still wanted, {@code verdict} is the parser's
-     * {@code endOfInput()}; otherwise null.
+     * The client's input ended ({@code read() == -1}: on TCP a half-close, a full close or a reset,
+     * which no read can tell apart; on TLS {@code end} says whether close_notify came first). While
+     * the request was still wanted, {@code verdict} is the parser's {@code endOfInput()}; otherwise
+     * null.
      */
-    record InputEnded(long now, long flushed, ParseResult verdict, String requestLine) implements Event {}
+    record InputEnded(long now, long flushed, ParseResult verdict, String requestLine, InputEnd end) implements Event {
+        /** The end of plain TCP input. */
+        public InputEnded(long now, long flushed, ParseResult verdict, String requestLine) {
+            this(now, flushed, verdict, requestLine, InputEnd.EOF);
+        }
+    }
+
+    /**
+     * On the TLS port, the client's first bytes were not a TLS record: it speaks plaintext (most
+     * likely HTTP to an {@code https://} server). What it sends from here is read as plain HTTP.
+     */
+    record Plaintext(long now) implements Event {}
+
+    /** The TLS handshake completed: {@code protocol} as the JDK names it ("TLSv1.3"), and the cipher suite. */
+    record Handshaken(long now, String protocol, String cipherSuite) implements Event {}
+
+    /**
+     * TLS failed: the handshake could not complete (no common protocol or cipher, a bad message, the
+     * input ended inside it), or the session broke later (a bad record). Jetty has closed the
+     * endpoint already. {@code reason} is the TLS stack's own description.
+     */
+    record TlsFailed(long now, long flushed, String reason) implements Event {}
 
     /** The response chosen for a {@link Action.Respond} is about to be written. */
     record Sending(long now, Reply reply) implements Event {}

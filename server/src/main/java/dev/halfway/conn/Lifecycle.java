@@ -25,6 +25,13 @@ import java.util.List;
  * {@link Action.Finished} per connection; no action after it; {@link Action.ShutOutput} only after
  * {@link Event.Written}; the log's {@code fin}, {@code outcome} and {@code linger} are functions of
  * the events in their order.
+ *
+ * <p>On TLS ({@link Transport#TLS}) the handshake comes first, inside the head phase and its
+ * deadline; the client's input can end with close_notify, which TLS 1.3 treats as a half-close
+ * (RFC 8446 §6.1: "Each party MUST send a close_notify alert before closing its write side") and
+ * TLS 1.2 as the end of the whole session (RFC 5246 §7.2.1: the other party "MUST respond with a
+ * close_notify alert of its own and close down the connection immediately, discarding any pending
+ * writes"). The machine applies the rule of the version the handshake negotiated.
  */
 public final class Lifecycle {
 
@@ -87,7 +94,11 @@ public final class Lifecycle {
 
     private static final Object CLOSED = new Object();
 
+    private static final String TLS_1_3 = "TLSv1.3";
+
     private final Limits limits;
+    /** Fixed at accept, except that a TLS connection whose client speaks plaintext becomes {@link Transport#TCP_ON_TLS_PORT}. */
+    private Transport transport;
     private final long startNanos;
     private final AccessRecord.Builder record;
     /** One of {@link Head}, {@link Responding}, {@link Lingering} or {@link #CLOSED}. */
@@ -102,13 +113,22 @@ public final class Lifecycle {
     private long flushed;
     private long stopDeadline;
     private boolean stopping;
+    /** The negotiated TLS protocol; null on TCP and until the handshake completes. */
+    private String tlsProtocol;
+    private InputEnd inputEnd;
 
     /**
      * @param startNanos  when the connection was accepted, on the events' clock
      * @param startMillis the same moment in epoch milliseconds, for the log
      */
     public Lifecycle(Limits limits, long startNanos, long startMillis, String remoteHost, int remotePort) {
+        this(limits, Transport.TCP, startNanos, startMillis, remoteHost, remotePort);
+    }
+
+    /** A connection on {@code transport}; the other parameters as above. */
+    public Lifecycle(Limits limits, Transport transport, long startNanos, long startMillis, String remoteHost, int remotePort) {
         this.limits = limits;
+        this.transport = transport;
         this.startNanos = startNanos;
         this.record = AccessRecord.builder().remote(remoteHost, remotePort).startMillis(startMillis);
         this.stage = new Head(startNanos + limits.head().toNanos());
@@ -150,6 +170,15 @@ public final class Lifecycle {
         return startNanos;
     }
 
+    /** Whether a TLS handshake is still to complete: no request can be read, no answer sent yet. */
+    public Transport transport() {
+        return transport;
+    }
+
+    public boolean handshaking() {
+        return transport == Transport.TLS && tlsProtocol == null && stage instanceof Head;
+    }
+
     /** Delivers one event; returns what to do, in order (often nothing). */
     public List<Action> on(Event event) {
         if (stage == CLOSED) {
@@ -176,6 +205,19 @@ public final class Lifecycle {
         if (event instanceof Event.Stop e) {
             return stop(e);
         }
+        if (event instanceof Event.Handshaken e) {
+            tlsProtocol = e.protocol();
+            return List.of();
+        }
+        if (event instanceof Event.TlsFailed e) {
+            return tlsFailed(e);
+        }
+        if (event instanceof Event.Plaintext) {
+            if (handshaking()) {
+                transport = Transport.TCP_ON_TLS_PORT;
+            }
+            return List.of();
+        }
         return closed((Event.Closed) event);
     }
 
@@ -197,6 +239,10 @@ public final class Lifecycle {
     /** The head phase ends by a parse result, by EOF, or by the head timeout; the first one wins by order. */
     private List<Action> verdict(long now, ParseResult verdict) {
         if (verdict instanceof ParseResult.Complete complete) {
+            if (transport == Transport.TCP_ON_TLS_PORT) {
+                return respond(now, new Answer.Refuse(Status.BAD_REQUEST, complete.request().version(),
+                        "plain HTTP request sent to the TLS port", Outcome.BAD_REQUEST));
+            }
             return respond(now, new Answer.Serve(complete.request()));
         }
         if (verdict instanceof ParseResult.Failed failed) {
@@ -219,19 +265,41 @@ public final class Lifecycle {
         }
         flushed = e.flushed();
         flushedAtFin = e.flushed();
+        inputEnd = e.end();
+        boolean sessionClosed = e.end() == InputEnd.CLOSE_NOTIFY && tlsProtocol != null && !TLS_1_3.equals(tlsProtocol);
         if (stage instanceof Head) {
             fin = FinTiming.BEFORE_HEAD;
             noteRequestLine(e.requestLine());
+            if (sessionClosed && !(e.verdict() instanceof ParseResult.Empty)) {
+                return finish(e.now(), List.of(Action.CLOSE), Outcome.CLOSED, SESSION_CLOSED, Linger.NONE);
+            }
             return verdict(e.now(), e.verdict());
         }
         if (stage instanceof Responding responding) {
             boolean timedOut = responding.answer instanceof Answer.Refuse r && r.outcome() == Outcome.TIMEOUT;
             fin = timedOut ? FinTiming.BEFORE_HEAD
                     : e.flushed() == 0 ? FinTiming.AFTER_REQUEST : FinTiming.DURING_RESPONSE;
+            if (sessionClosed) {
+                return finish(e.now(), List.of(Action.CLOSE), Outcome.CLOSED, SESSION_CLOSED, Linger.NONE);
+            }
             return List.of(); // the response goes on: the client may still be reading
         }
         fin = FinTiming.AFTER_RESPONSE;
         return finish(e.now(), List.of(Action.CLOSE), ifWritten, Linger.CLIENT_EOF);
+    }
+
+    private static final String SESSION_CLOSED =
+            "TLS 1.2 close_notify closes the session both ways (RFC 5246 7.2.1): pending writes discarded";
+
+    private List<Action> tlsFailed(Event.TlsFailed e) {
+        flushed = e.flushed();
+        if (handshaking()) {
+            return finish(e.now(), List.of(Action.CLOSE), Outcome.HANDSHAKE_FAILED, "TLS handshake failed: " + e.reason(), Linger.NONE);
+        }
+        if (stage instanceof Lingering) {
+            return finish(e.now(), List.of(Action.CLOSE), ifWritten, Linger.CLIENT_EOF);
+        }
+        return finish(e.now(), List.of(Action.CLOSE), Outcome.RESET, "TLS session broken: " + e.reason(), Linger.NONE);
     }
 
     private List<Action> sending(Event.Sending e) {
@@ -290,6 +358,9 @@ public final class Lifecycle {
         long now = e.now();
         boolean cut = stopping && now - stopDeadline >= 0;
         if (stage instanceof Head head) {
+            if (now - head.deadline >= 0 && handshaking()) {
+                return finish(now, List.of(Action.CLOSE), Outcome.TIMEOUT, "TLS handshake did not complete in time", Linger.NONE);
+            }
             if (now - head.deadline >= 0) {
                 return respond(now, new Answer.Refuse(Status.REQUEST_TIMEOUT, Version.HTTP_1_0,
                         "request head did not arrive in time", Outcome.TIMEOUT));
@@ -337,6 +408,9 @@ public final class Lifecycle {
             if (flushedAtFin < 0) {
                 flushedAtFin = flushed;
             }
+            if (inputEnd == null && transport != Transport.TLS) {
+                inputEnd = InputEnd.EOF;
+            }
             return finish(e.now(), List.of(), ifWritten, Linger.CLIENT_EOF);
         }
         flushed = e.flushed();
@@ -358,7 +432,8 @@ public final class Lifecycle {
                 .durationMillis(Math.max(0, (now - startNanos) / 1_000_000))
                 .fin(fin)
                 .outcome(outcome, reason)
-                .linger(linger);
+                .linger(linger)
+                .transport(transport, tlsProtocol, inputEnd);
         Action finished = new Action.Finished(record.build());
         if (closing.isEmpty()) {
             return List.of(finished);

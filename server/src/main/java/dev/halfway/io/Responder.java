@@ -50,10 +50,11 @@ public final class Responder {
     }
 
     /**
-     * @param authority host and port of the socket the request arrived on, for the absolute
-     *                  {@code Location} of a redirect (RFC 1945 §10.11 requires an absoluteURI)
+     * @param origin scheme, host and port of the socket the request arrived on
+     *               ({@code https://127.0.0.1:8443}), for the absolute {@code Location} of a
+     *               redirect (RFC 1945 §10.11 requires an absoluteURI)
      */
-    public Response respond(Request request, Supplier<String> authority) {
+    public Response respond(Request request, Supplier<String> origin) {
         Version version = request.version();
         try {
             if (!request.method().isServed()) {
@@ -68,7 +69,7 @@ public final class Responder {
             Resolution resolution = root.resolve(path);
             if (resolution instanceof Resolution.Redirect r) {
                 byte[] h = new ResponseHead(Status.MOVED_PERMANENTLY)
-                        .field("Location", "http://" + authority.get() + r.location())
+                        .field("Location", origin.get() + r.location())
                         .field("Content-Length", 0).encode();
                 return version == Version.HTTP_0_9
                         ? error(Status.NOT_FOUND, version, false, "a Simple-Response cannot redirect")

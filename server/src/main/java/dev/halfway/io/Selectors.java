@@ -79,7 +79,15 @@ final class Selectors extends SelectorManager {
     @Override
     public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment) {
         SendfileEndPoint socket = (SendfileEndPoint) endPoint;
-        return new ServerConnection(socket, socket.loop());
+        Loop loop = socket.loop();
+        if (loop.config.tls() == null) {
+            return new ServerConnection(socket, loop);
+        }
+        // TLS writes records one flush at a time (a handshake flight is several): no Nagle delay between them.
+        socket.noDelay();
+        TlsConnection tls = new TlsConnection(loop.buffers, loop::submit, socket, TlsConnection.engine(loop.config.tls().context()));
+        tls.getSslEndPoint().setConnection(new ServerConnection(tls, loop));
+        return tls;
     }
 
     /** A selector and the loop it runs. */

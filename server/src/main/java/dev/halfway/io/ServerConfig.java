@@ -1,5 +1,6 @@
 package dev.halfway.io;
 
+import dev.halfway.tls.TlsIdentity;
 import dev.halfway.file.DocumentRoot;
 import dev.halfway.http.Limits;
 import dev.halfway.log.AccessLog;
@@ -28,6 +29,7 @@ import java.util.Objects;
  * @param cacheBytes     the small-file cache holds at most this many bytes (bodies and heads); 0 turns it off
  * @param cacheEntries   the small-file cache holds at most this many files
  * @param cacheFileMax   the largest file the small-file cache holds; larger ones are always sent by sendfile
+ * @param tls            the TLS identity: the port speaks TLS (plaintext clients get a 400); null for plain HTTP
  */
 public record ServerConfig(
         String host,
@@ -45,7 +47,8 @@ public record ServerConfig(
         PrintStream trace,
         long cacheBytes,
         int cacheEntries,
-        long cacheFileMax) {
+        long cacheFileMax,
+        TlsIdentity tls) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -132,6 +135,7 @@ public record ServerConfig(
         private AccessLog accessLog;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private PrintStream trace;
+        private TlsIdentity tls;
         private long cacheBytes = DEFAULT_CACHE_BYTES;
         private int cacheEntries = DEFAULT_CACHE_ENTRIES;
         private long cacheFileMax = DEFAULT_CACHE_FILE_MAX;
@@ -208,6 +212,12 @@ public record ServerConfig(
         }
 
         /** At most this many bytes in the small-file cache; 0 turns the cache off. */
+        /** Serve TLS with this identity instead of plain HTTP; null (the default) for plain HTTP. */
+        public Builder tls(TlsIdentity tls) {
+            this.tls = tls;
+            return this;
+        }
+
         public Builder cacheBytes(long cacheBytes) {
             this.cacheBytes = cacheBytes;
             return this;
@@ -226,7 +236,7 @@ public record ServerConfig(
         /** The configuration; IllegalArgumentException (or NullPointerException) names what is wrong. */
         public ServerConfig build() {
             return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                    drainTimeout, limits, accessLog, maxConnections, trace, cacheBytes, cacheEntries, cacheFileMax);
+                    drainTimeout, limits, accessLog, maxConnections, trace, cacheBytes, cacheEntries, cacheFileMax, tls);
         }
     }
 }

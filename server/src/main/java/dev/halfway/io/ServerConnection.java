@@ -3,8 +3,10 @@ package dev.halfway.io;
 import dev.halfway.conn.Action;
 import dev.halfway.conn.Answer;
 import dev.halfway.conn.Event;
+import dev.halfway.conn.InputEnd;
 import dev.halfway.conn.Lifecycle;
 import dev.halfway.conn.Reply;
+import dev.halfway.conn.Transport;
 import dev.halfway.http.ParseResult;
 import dev.halfway.http.Request;
 import dev.halfway.http.RequestParser;
@@ -16,6 +18,8 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.List;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.EofException;
@@ -34,6 +38,12 @@ import org.eclipse.jetty.util.thread.Invocable;
  * (it would fire at once, forever). And output is shut only on the machine's word, which it gives
  * after the write callback says every byte was flushed: Jetty closes an endpoint whose input is
  * already shut as soon as its output is shut.
+ *
+ * <p>On the TLS port the endpoint is Jetty's decrypted one ({@link TlsConnection}), and three
+ * things differ: the handshake's outcome and how the input ended (close_notify or a bare FIN) are
+ * events too; our half-close is close_notify then FIN, sent as a write so a full socket buffer
+ * delays it rather than losing it; and a client that speaks plaintext is read and answered on the
+ * socket itself.
  */
 final class ServerConnection extends AbstractConnection.NonBlocking {
     /** Reads right after a complete request, so a FIN sent with it is logged as {@code after-request}. */
@@ -42,11 +52,17 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     private static final int READS_PER_WAKEUP = 64;
     private static final int INPUT_BUFFER = 8 * 1024;
 
-    private final EndPoint endPoint;
+    /** Where bytes are read from and written to: the socket, TLS's decrypted endpoint, or the socket again for plaintext on the TLS port. */
+    private EndPoint endPoint;
     private final Loop loop;
     private final Lifecycle life;
     private final RequestParser parser;
-    private final Outbound outbound;
+    private Outbound outbound;
+    /** The TLS layer under this connection, or null on the plain port. */
+    private final TlsConnection tls;
+    /** Our close_notify is being written; a close waits for it. */
+    private boolean closeNotifying;
+    private boolean closeAfterNotify;
     private final Callback written = Callback.from(Invocable.InvocationType.NON_BLOCKING, this::written, this::writeFailed);
     private final Thread owner = Thread.currentThread();
     /** The --trace observer, or null when tracing is off. */
@@ -56,9 +72,19 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     private ByteBuffer reading;
 
     ServerConnection(EndPoint endPoint, Loop loop) {
+        this(endPoint, loop, null);
+    }
+
+    /** A connection over {@code tls}: it reads and writes the decrypted endpoint. */
+    ServerConnection(TlsConnection tls, Loop loop) {
+        this(tls.getSslEndPoint(), loop, tls);
+    }
+
+    private ServerConnection(EndPoint endPoint, Loop loop, TlsConnection tls) {
         super(endPoint, Runnable::run); // nothing is dispatched: a NonBlocking connection's callbacks run where they fire
         this.endPoint = endPoint;
         this.loop = loop;
+        this.tls = tls;
         ServerConfig config = loop.config;
         this.parser = new RequestParser(config.limits());
         this.outbound = Outbound.to(endPoint);
@@ -66,7 +92,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         String host = remote == null ? "-" : remote.getAddress().getHostAddress();
         int port = remote == null ? 0 : remote.getPort();
         long now = System.nanoTime();
-        this.life = new Lifecycle(loop.limits, now, System.currentTimeMillis(), host, port);
+        this.life = new Lifecycle(loop.limits, tls == null ? Transport.TCP : Transport.TLS, now, System.currentTimeMillis(), host, port);
         this.trace = config.trace() == null ? null : new Trace(now, config.trace(), host + ":" + port);
     }
 
@@ -101,21 +127,76 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
             int n;
             try {
                 n = endPoint.fill(buffer);
+            } catch (SSLException e) {
+                // Jetty has closed the endpoint; the JDK's message says what failed.
+                Throwable failure = tls == null ? null : tls.takeFailure();
+                deliver(new Event.TlsFailed(System.nanoTime(), outbound.flushed(), describe(failure == null ? e : failure)));
+                return;
             } catch (IOException e) {
                 n = -1; // a read error ends the input like EOF; only a write can tell what it meant
+            }
+            if (tls != null && life.transport() == Transport.TLS && handshakeEvents(buffer)) {
+                continue; // plaintext on the TLS port: it was parsed, read on from the socket
             }
             if (n == 0) {
                 return;
             }
             boolean request = life.input() == Lifecycle.Input.REQUEST;
             if (n < 0) {
+                if (tls != null && life.handshaking() && tls.heardFrom()) {
+                    deliver(new Event.TlsFailed(System.nanoTime(), 0, "the input ended during the handshake"));
+                    return;
+                }
                 deliver(new Event.InputEnded(System.nanoTime(), outbound.flushed(),
-                        request ? parser.endOfInput() : null, request ? parser.requestLine() : null));
+                        request ? parser.endOfInput() : null, request ? parser.requestLine() : null, inputEnd()));
                 return;
             }
             ParseResult verdict = request ? parser.parse(buffer) : null;
             deliver(new Event.Received(System.nanoTime(), n, verdict, request ? parser.requestLine() : null));
         }
+    }
+
+    /**
+     * Delivers what the TLS layer learnt in the last fill: the handshake's completion, or that the
+     * client speaks plaintext (then this connection reads and writes the socket itself, and the
+     * plaintext already read is parsed, using {@code buffer}). True when there was plaintext.
+     */
+    private boolean handshakeEvents(ByteBuffer buffer) {
+        SSLSession session = tls.takeHandshake();
+        if (session != null) {
+            deliver(new Event.Handshaken(System.nanoTime(), session.getProtocol(), session.getCipherSuite()));
+        }
+        ByteBuffer plaintext = tls.takePlaintext();
+        if (plaintext == null) {
+            return false;
+        }
+        endPoint = tls.getEndPoint();
+        outbound = Outbound.to(endPoint);
+        deliver(new Event.Plaintext(System.nanoTime()));
+        while (plaintext.hasRemaining() && life.input() == Lifecycle.Input.REQUEST) {
+            BufferUtil.clear(buffer);
+            int n = BufferUtil.append(buffer, plaintext);
+            deliver(new Event.Received(System.nanoTime(), n, parser.parse(buffer), parser.requestLine()));
+        }
+        return true;
+    }
+
+    /** How the input ended: on TLS, whether the client's close_notify came before the end. */
+    private InputEnd inputEnd() {
+        if (tls == null || life.transport() != Transport.TLS || life.handshaking()) {
+            return InputEnd.EOF; // no session (yet): nothing to close_notify
+        }
+        return tls.getSSLEngine().isInboundDone() ? InputEnd.CLOSE_NOTIFY : InputEnd.BARE_FIN;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause && cause.getMessage() != null
+                && cause.getCause().getMessage() != null && cause.getMessage().endsWith(cause.getCause().getMessage())) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
     }
 
     /** The loop's timer sweep. */
@@ -141,6 +222,10 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     @Override
     public void onClose(Throwable cause) {
         super.onClose(cause);
+        Throwable failure = tls == null ? null : tls.takeFailure();
+        if (failure != null) { // Jetty closed the endpoint as the handshake failed
+            deliver(new Event.TlsFailed(System.nanoTime(), outbound.flushed(), describe(failure)));
+        }
         deliver(new Event.Closed(System.nanoTime(), outbound.flushed()));
     }
 
@@ -167,14 +252,41 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         if (action instanceof Action.Respond respond) {
             respond(respond.answer());
         } else if (action instanceof Action.ShutOutput) {
-            endPoint.shutdownOutput();
+            shutOutput();
         } else if (action instanceof Action.Close) {
-            endPoint.close();
+            if (closeNotifying) {
+                closeAfterNotify = true;
+            } else {
+                endPoint.close();
+            }
         } else if (action instanceof Action.Abort) {
             abort();
         } else if (action instanceof Action.Finished finished) {
             closeFile();
             loop.finished(this, trace == null ? finished.record() : finished.record().withEvents(trace.events()));
+        }
+    }
+
+    /**
+     * Our FIN. On TLS, close_notify first (RFC 8446 §6.1), written like any other bytes so a full
+     * socket buffer delays it rather than dropping it; Jetty's flush shuts the socket's output
+     * once the alert is out. A close asked for meanwhile waits for that.
+     */
+    private void shutOutput() {
+        if (tls == null || endPoint != tls.getSslEndPoint()) {
+            endPoint.shutdownOutput();
+            return;
+        }
+        closeNotifying = true;
+        tls.closeOutbound();
+        endPoint.write(Callback.from(Invocable.InvocationType.NON_BLOCKING, this::closeNotified, failure -> closeNotified()),
+                BufferUtil.EMPTY_BUFFER);
+    }
+
+    private void closeNotified() {
+        closeNotifying = false;
+        if (closeAfterNotify) {
+            endPoint.close();
         }
     }
 
@@ -195,32 +307,34 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         }
         Request request = ((Answer.Serve) answer).request();
         try {
-            return loop.responder.respond(request, this::authority);
+            return loop.responder.respond(request, this::origin);
         } catch (RuntimeException e) {
             return Responder.error(Status.INTERNAL_SERVER_ERROR, request.version(), false,
                     "internal error while building the response");
         }
     }
 
-    /** host:port of the socket the request arrived on; asked only for a redirect (one getsockname). */
-    private String authority() {
+    /** scheme://host:port of the socket the request arrived on; asked only for a redirect (one getsockname). */
+    private String origin() {
+        String scheme = tls == null ? "http://" : "https://";
         if (!(endPoint.getLocalSocketAddress() instanceof InetSocketAddress local)) {
-            return "localhost";
+            return scheme + "localhost";
         }
         String host = local.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + local.getPort();
+        return scheme + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + local.getPort();
     }
 
     /** SO_LINGER 0, then close: the kernel sends an RST and drops what is still queued. */
     private void abort() {
-        if (endPoint instanceof SocketChannelEndPoint socket) {
+        EndPoint raw = tls == null ? endPoint : tls.getEndPoint(); // on TLS: no close_notify, the RST says it all
+        if (raw instanceof SocketChannelEndPoint socket) {
             try {
                 socket.getChannel().setOption(StandardSocketOptions.SO_LINGER, 0);
             } catch (IOException | RuntimeException e) {
                 // already closed: nothing is queued
             }
         }
-        endPoint.close();
+        raw.close();
     }
 
     private void closeFile() {

@@ -1,6 +1,7 @@
 package dev.halfway.log;
 
 import dev.halfway.conn.AccessRecord;
+import dev.halfway.conn.Transport;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -9,7 +10,9 @@ import java.util.Locale;
 
 /**
  * Common Log Format followed by halfway's fields:
- * {@code host - - [time] "request" status bytes owed=N ms=N fin=F outcome=O linger=L}.
+ * {@code host - - [time] "request" status bytes owed=N ms=N fin=F outcome=O linger=L}, and on the
+ * TLS port {@code tls=P end=E}: the negotiated protocol (or {@code -} when no handshake completed,
+ * {@code plaintext} for plain HTTP sent there) and how the client's input ended.
  * The request line is escaped (quotes, backslashes and non-printable bytes as \xHH) so a client
  * cannot forge log lines.
  */
@@ -38,6 +41,10 @@ final class CommonLogFormat implements AccessLog {
                 .append(" fin=").append(r.fin().label())
                 .append(" outcome=").append(r.outcome().label())
                 .append(" linger=").append(r.linger().label());
+        if (r.transport() != Transport.TCP) {
+            line.append(" tls=").append(r.transport() == Transport.TCP_ON_TLS_PORT ? "plaintext" : r.tls() == null ? "-" : r.tls())
+                    .append(" end=").append(r.inputEnd() == null ? "-" : r.inputEnd().label());
+        }
         out.println(line);
     }
 

@@ -34,6 +34,9 @@ final class JsonLines implements AccessLog {
         line.put("outcome", r.outcome().label());
         line.put("linger", r.linger().label());
         line.put("reason", r.reason());
+        line.put("transport", r.transport().label());
+        line.put("tls", r.tls());
+        line.put("inputEnd", r.inputEnd() == null ? null : r.inputEnd().label());
         if (r.events() != null) {
             line.put("events", r.events());
         }

@@ -46,8 +46,21 @@ public final class Trace {
         long now = event.now();
         if (event instanceof Event.Received r) {
             bytes(now, before == Lifecycle.Phase.HEAD ? "read" : "read and discarded", r.bytes());
-        } else if (event instanceof Event.InputEnded) {
-            moment(now, before == Lifecycle.Phase.LINGERING ? "client EOF during linger" : "client FIN", null);
+        } else if (event instanceof Event.InputEnded e) {
+            String end = switch (e.end()) {
+                case EOF -> "client FIN";
+                case CLOSE_NOTIFY -> "client close_notify";
+                case BARE_FIN -> "client FIN without close_notify";
+            };
+            boolean lingering = before == Lifecycle.Phase.LINGERING;
+            moment(now, lingering && e.end() == dev.halfway.conn.InputEnd.EOF ? "client EOF during linger" : lingering ? end + " during linger" : end,
+                    e.end() == dev.halfway.conn.InputEnd.BARE_FIN ? "possible truncation (RFC 8446 6.1)" : null);
+        } else if (event instanceof Event.Handshaken h) {
+            moment(now, "TLS handshake done", h.protocol() + " " + h.cipherSuite());
+        } else if (event instanceof Event.TlsFailed f) {
+            moment(now, "TLS failed", f.reason());
+        } else if (event instanceof Event.Plaintext) {
+            moment(now, "plaintext on the TLS port", null);
         } else if (event instanceof Event.Closed && before == Lifecycle.Phase.LINGERING) {
             moment(now, "client EOF during linger", null);
         } else if (event instanceof Event.Sending s) {
@@ -78,7 +91,7 @@ public final class Trace {
                 moment(now, "request refused", refuse.status().code() + " (" + refuse.reason() + ")");
             }
         } else if (action instanceof Action.ShutOutput) {
-            moment(now, "our FIN", !(next instanceof Action.Close) ? "lingering for the client's EOF"
+            moment(now, life.transport() == dev.halfway.conn.Transport.TLS ? "our close_notify and FIN" : "our FIN", !(next instanceof Action.Close) ? "lingering for the client's EOF"
                     : life.inputEnded() ? "the client's input had ended: close" : "--linger 0: close");
         } else if (action instanceof Action.Close && before == Lifecycle.Phase.LINGERING) {
             if (event instanceof Event.Tick) {

@@ -75,7 +75,7 @@ class ResponderTest {
     }
 
     static Response respond(Responder responder, String text) {
-        return responder.respond(request(text), () -> "127.0.0.1:1");
+        return responder.respond(request(text), () -> "http://127.0.0.1:1");
     }
 
     static String head(Response r) {
