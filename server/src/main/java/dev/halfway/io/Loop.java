@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * One selector thread's share of the server: the connections it serves and what they need. Every
@@ -22,6 +23,7 @@ final class Loop {
     final Responder responder;
     final ByteBufferPool buffers;
     private final Consumer<Runnable> thread;
+    private final Scheduler timer;
     private final Runnable opened;
     private final Consumer<AccessRecord> closed;
     private final AtomicLong offThread;
@@ -37,7 +39,8 @@ final class Loop {
      *                  zero unless the confinement is broken (the tests check it)
      */
     Loop(ServerConfig config, Responder responder, ByteBufferPool buffers, Consumer<Runnable> thread,
-         Runnable opened, Consumer<AccessRecord> closed, AtomicLong offThread) {
+         Scheduler timer, Runnable opened, Consumer<AccessRecord> closed, AtomicLong offThread) {
+        this.timer = timer;
         this.config = config;
         this.limits = new Lifecycle.Limits(config.headTimeout(), config.writeTimeout(), config.linger(), config.lingerBytes());
         this.responder = responder;
@@ -51,6 +54,15 @@ final class Loop {
     /** Runs {@code task} on this loop's thread. */
     void submit(Runnable task) {
         thread.accept(task);
+    }
+
+    /** Runs {@code task} on this loop's thread after {@code delay} (a safety bound, not a sweep). */
+    void later(java.time.Duration delay, Runnable task) {
+        try {
+            timer.schedule(() -> submit(task), delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (RuntimeException stopped) {
+            submit(task); // the timer has stopped: the server is going down, do it now
+        }
     }
 
     /** A connection opened on this loop (its thread). A stop already under way reaches it at once. */

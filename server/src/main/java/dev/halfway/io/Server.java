@@ -75,7 +75,7 @@ public final class Server {
         try {
             scheduler.start();
             selectors = new Selectors(threads, scheduler, selectorCount,
-                    thread -> new Loop(config, responder, bufferPool, thread, open::incrementAndGet, this::closed, offThread),
+                    thread -> new Loop(config, responder, bufferPool, thread, scheduler, open::incrementAndGet, this::closed, offThread),
                     this::acceptFailed);
             selectors.start();
         } catch (Exception e) {

@@ -63,6 +63,8 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     /** Our close_notify is being written; a close waits for it. */
     private boolean closeNotifying;
     private boolean closeAfterNotify;
+    /** A response write is under way (its callback has not come). */
+    private boolean writing;
     private final Callback written = Callback.from(Invocable.InvocationType.NON_BLOCKING, this::written, this::writeFailed);
     private final Thread owner = Thread.currentThread();
     /** The --trace observer, or null when tracing is off. */
@@ -210,13 +212,17 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     }
 
     private void written() {
+        writing = false;
         deliver(new Event.Written(System.nanoTime(), outbound.flushed()));
+        closeIfWaiting();
     }
 
     /** Decided by type: Jetty reports a write to a peer that had closed or reset as {@link EofException}. */
     private void writeFailed(Throwable failure) {
+        writing = false;
         deliver(new Event.WriteFailed(System.nanoTime(), outbound.flushed(),
                 failure instanceof EofException ? Event.Failure.PEER_GONE : Event.Failure.LOCAL_ERROR));
+        closeIfWaiting();
     }
 
     @Override
@@ -225,6 +231,11 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         Throwable failure = tls == null ? null : tls.takeFailure();
         if (failure != null) { // Jetty closed the endpoint as the handshake failed
             deliver(new Event.TlsFailed(System.nanoTime(), outbound.flushed(), describe(failure)));
+        }
+        if (tls != null && life.phase() == Lifecycle.Phase.LINGERING) {
+            // Jetty closes the socket when its input ends after our FIN, inside the fill that
+            // would have told us: say how it ended (a close_notify is always read before that).
+            deliver(new Event.InputEnded(System.nanoTime(), outbound.flushed(), null, null, inputEnd()));
         }
         deliver(new Event.Closed(System.nanoTime(), outbound.flushed()));
     }
@@ -254,11 +265,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         } else if (action instanceof Action.ShutOutput) {
             shutOutput();
         } else if (action instanceof Action.Close) {
-            if (closeNotifying) {
-                closeAfterNotify = true;
-            } else {
-                endPoint.close();
-            }
+            closeConnection();
         } else if (action instanceof Action.Abort) {
             abort();
         } else if (action instanceof Action.Finished finished) {
@@ -283,11 +290,44 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
                 BufferUtil.EMPTY_BUFFER);
     }
 
-    private void closeNotified() {
-        closeNotifying = false;
-        if (closeAfterNotify) {
+    /**
+     * Closes; on TLS always with our close_notify last. When a response is still being written
+     * (TLS 1.2's close_notify ended the session, RFC 5246 §7.2.1: "discarding any pending
+     * writes"), the rest of it is dropped, the record already on its way is finished so the alert
+     * after it can be read, and then the close waits for the alert. Jetty's own close would drop
+     * the alert when the socket buffer is full.
+     */
+    private void closeConnection() {
+        boolean session = tls != null && endPoint == tls.getSslEndPoint();
+        if (closeNotifying || session && writing && endPoint.isOpen()) {
+            closeAfterNotify = true;
+            if (!closeNotifying) {
+                // Jetty's next flush wraps on a closed engine: it sends the record under way and
+                // our close_notify, shuts the socket's output, and fails the write; then we close.
+                tls.closeOutbound();
+            }
+            // A client that stops reading cannot hold the socket: the write timeout bounds the wait.
+            loop.later(loop.config.writeTimeout(), () -> {
+                if (endPoint.isOpen()) {
+                    abort();
+                }
+            });
+        } else {
             endPoint.close();
         }
+    }
+
+    /** The write callback or our close_notify has come: a close that waited for it happens now. */
+    private void closeIfWaiting() {
+        if (closeAfterNotify && !closeNotifying && !writing) {
+            closeAfterNotify = false;
+            endPoint.close();
+        }
+    }
+
+    private void closeNotified() {
+        closeNotifying = false;
+        closeIfWaiting();
     }
 
     private void respond(Answer answer) {
@@ -298,6 +338,7 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         file = response.file();
         deliver(new Event.Sending(System.nanoTime(),
                 new Reply(response.status(), response.head().length, response.owed(), response.reason())));
+        writing = true;
         outbound.write(response, written);
     }
 

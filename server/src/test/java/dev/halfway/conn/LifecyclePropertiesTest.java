@@ -27,13 +27,13 @@ class LifecyclePropertiesTest {
             Duration.ofMillis(50), 4096);
 
     /** One step a driver may take; {@code n} picks its detail (a verdict, a byte count, a time step). */
-    enum Kind { BYTES, EOF, PROGRESS, WRITTEN, WRITE_FAILED, TICK, STOP, CLOSED }
+    enum Kind { BYTES, EOF, PROGRESS, WRITTEN, WRITE_FAILED, TICK, STOP, CLOSED, HANDSHAKEN, TLS_FAILED, PLAINTEXT }
 
     record Step(Kind kind, int n) {}
 
     /** A driver that keeps the adapter's side of the contract, and watches the machine's. */
     static final class Driver {
-        final Lifecycle life = new Lifecycle(LIMITS, 0, 0, "-", 0);
+        final Lifecycle life;
         final List<Action> actions = new ArrayList<>();
         long now;
         long flushed;
@@ -46,9 +46,30 @@ class LifecyclePropertiesTest {
         Status status;
         AccessRecord record;
 
+        Driver() {
+            this(Transport.TCP);
+        }
+
+        /** On {@link Transport#TLS} the TLS events happen too; on TCP they never do (the adapter has no TLS layer). */
+        Driver(Transport transport) {
+            life = new Lifecycle(LIMITS, transport, 0, 0, "-", 0);
+        }
+
+        boolean tls() {
+            return life.transport() != Transport.TCP;
+        }
+
+        InputEnd end(int n) {
+            return !tls() || life.transport() == Transport.TCP_ON_TLS_PORT ? InputEnd.EOF
+                    : n % 3 == 0 ? InputEnd.CLOSE_NOTIFY : n % 3 == 1 ? InputEnd.BARE_FIN : InputEnd.EOF;
+        }
+
         void step(Step s) {
             switch (s.kind()) {
                 case BYTES -> {
+                    if (life.handshaking()) {
+                        return; // TLS gives no bytes before its handshake
+                    }
                     if (life.input() == Lifecycle.Input.REQUEST) {
                         ParseResult verdict = switch (s.n() % 4) {
                             case 0 -> LifecycleTest.complete();
@@ -62,10 +83,10 @@ class LifecyclePropertiesTest {
                 }
                 case EOF -> {
                     if (life.input() == Lifecycle.Input.REQUEST) {
-                        deliver(new Event.InputEnded(now, flushed, s.n() % 2 == 0 ? ParseResult.EMPTY
-                                : LifecycleTest.malformed(), null));
+                        deliver(new Event.InputEnded(now, flushed, s.n() % 2 == 0 || life.handshaking() ? ParseResult.EMPTY
+                                : LifecycleTest.malformed(), null, end(s.n() / 2)));
                     } else if (life.input() == Lifecycle.Input.DISCARD) {
-                        deliver(new Event.InputEnded(now, flushed, null, null));
+                        deliver(new Event.InputEnded(now, flushed, null, null, end(s.n())));
                     }
                 }
                 case PROGRESS -> {
@@ -94,6 +115,22 @@ class LifecyclePropertiesTest {
                 }
                 case STOP -> deliver(new Event.Stop(now, flushed, now + (long) s.n() * 1_000_000));
                 case CLOSED -> endPointCloses();
+                case HANDSHAKEN -> {
+                    if (tls() && life.handshaking() && !endPointClosed) {
+                        deliver(new Event.Handshaken(now, s.n() % 2 == 0 ? "TLSv1.3" : "TLSv1.2", "TLS_AES_128_GCM_SHA256"));
+                    }
+                }
+                case TLS_FAILED -> {
+                    if (tls() && life.transport() == Transport.TLS && !endPointClosed) {
+                        writing = false;
+                        deliver(new Event.TlsFailed(now, flushed, "bad record"));
+                    }
+                }
+                case PLAINTEXT -> {
+                    if (tls() && life.handshaking() && life.idle()) {
+                        deliver(new Event.Plaintext(now));
+                    }
+                }
             }
         }
 
@@ -140,8 +177,8 @@ class LifecyclePropertiesTest {
     }
 
     @Property(tries = 2000)
-    void everyOrderEndsInExactlyOneRecord(@ForAll("steps") List<Step> steps) {
-        Driver d = new Driver();
+    void everyOrderEndsInExactlyOneRecord(@ForAll("steps") List<Step> steps, @ForAll boolean tls) {
+        Driver d = new Driver(tls ? Transport.TLS : Transport.TCP);
         for (Step s : steps) {
             d.step(s);
         }
@@ -162,6 +199,17 @@ class LifecyclePropertiesTest {
         if (r.linger() != Linger.NONE) {
             assertTrue(d.writtenSeen, "a linger label without a staged close");
         }
+        // TLS: no response before a session (or a plaintext client); the session's version is logged.
+        if (d.tls() && r.outcome() == Outcome.HANDSHAKE_FAILED) {
+            assertEquals(-1, d.total, "a response on a failed handshake");
+        }
+        if (r.transport() == Transport.TLS && d.total >= 0 && !d.life.handshaking()) {
+            assertTrue(r.tls() != null || r.outcome() == Outcome.TIMEOUT, "a TLS response without a session: " + r);
+        }
+        if (r.outcome() == Outcome.CLOSED) {
+            assertEquals("TLSv1.2", r.tls(), "only TLS 1.2's close_notify closes both ways");
+            assertEquals(InputEnd.CLOSE_NOTIFY, r.inputEnd());
+        }
         // Nothing happens after the end, whatever comes.
         for (Kind k : Kind.values()) {
             int before = d.actions.size();
@@ -171,9 +219,9 @@ class LifecyclePropertiesTest {
     }
 
     @Property(tries = 500)
-    void theSameEventsGiveTheSameRecord(@ForAll("steps") List<Step> steps) {
-        Driver a = new Driver();
-        Driver b = new Driver();
+    void theSameEventsGiveTheSameRecord(@ForAll("steps") List<Step> steps, @ForAll boolean tls) {
+        Driver a = new Driver(tls ? Transport.TLS : Transport.TCP);
+        Driver b = new Driver(tls ? Transport.TLS : Transport.TCP);
         for (Step s : steps) {
             a.step(s);
             b.step(s);

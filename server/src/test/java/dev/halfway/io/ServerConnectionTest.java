@@ -67,7 +67,7 @@ class ServerConnectionTest {
             // No file cache (a cache of 0 bytes stays off): the files here go through Outbound's file path.
             FileCache off = new FileCache(config.root(), 0, 1, 1, System.err);
             Loop loop = new Loop(config, new Responder(config.root(), config.listing(), off), new ArrayByteBufferPool(),
-                    Runnable::run, opened::incrementAndGet, records::add, offThread);
+                    Runnable::run, null, opened::incrementAndGet, records::add, offThread); // no timer: plain TCP never asks for one
             endPoint = new OneThreadEndPoint(outputLimit);
             before.accept(endPoint);
             connection = new ServerConnection(endPoint, loop);
