@@ -201,7 +201,15 @@ class MainTest {
                 new Bad("zero cache entries", List.of("--cache-entries", "0"), "--cache-entries"),
                 new Bad("zero cache file maximum", List.of("--cache-file-max", "0"), "--cache-file-max"),
                 new Bad("cache file maximum of 2GiB", List.of("--cache-file-max", "2GiB"), "--cache-file-max"),
-                new Bad("cache bytes with an unknown unit", List.of("--cache-bytes", "16MB"), "16MB"));
+                new Bad("cache bytes with an unknown unit", List.of("--cache-bytes", "16MB"), "16MB"),
+                new Bad("a TLS certificate without its key", List.of("--tls-cert", "cert.pem"), "--tls-cert needs --tls-key"),
+                new Bad("a TLS key without its certificate", List.of("--tls-key", "key.pem"), "--tls-key needs --tls-cert"),
+                new Bad("two TLS identities", List.of("--tls-self-signed", "--tls-keystore", "k.p12"), "give one of"),
+                new Bad("a keystore password without a keystore", List.of("--tls-keystore-password-file", "pw"),
+                        "--tls-keystore-password-file needs --tls-keystore"),
+                new Bad("a TLS certificate that is not there", List.of("--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"),
+                        "--tls-cert /no/cert.pem: no such file"),
+                new Bad("a keystore that is not there", List.of("--tls-keystore", "/no/k.p12"), "--tls-keystore /no/k.p12: no such file"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -336,9 +344,14 @@ class MainTest {
         assertEquals(10, cache.config().cacheEntries());
         assertEquals(8192, cache.config().cacheFileMax());
 
+        Main tls = new Main(System.out, System.err);
+        new picocli.CommandLine(tls).parseArgs("--root", root.toString(), "--tls-self-signed");
+        assertTrue(tls.config().tls().selfSigned(), "--tls-self-signed reaches the config");
+
         Main plain = new Main(System.out, System.err);
         new picocli.CommandLine(plain).parseArgs("--root", root.toString());
         assertFalse(plain.config().root().followSymlinks());
         assertTrue(plain.config().listing());
+        assertEquals(null, plain.config().tls(), "without a TLS option the port is plain HTTP");
     }
 }

@@ -82,6 +82,58 @@ class ServerJarIT {
     }
 
     /**
+     * {@code --tls-self-signed}: the banner gives the https URL and the certificate's SHA-256
+     * fingerprint, and the certificate the port presents is that one, so a user can pin it.
+     */
+    @Test
+    void theJarServesHttpsWithTheFingerprintItPrints() throws Exception {
+        Process p = new ProcessBuilder(javaBin(), "-jar", JAR.toString(), "--port", "0", "--root", WWW.toString(),
+                "--tls-self-signed").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String banner = out.readLine();
+            Matcher m = Pattern.compile("halfway/\\S+ serving .*www on https://127\\.0\\.0\\.1:(\\d+)/").matcher(banner);
+            assertTrue(m.matches(), "banner: " + banner);
+            String certificateLine = out.readLine();
+            Matcher fp = Pattern.compile("TLS certificate CN=halfway self-signed \\(self-signed\\), SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})")
+                    .matcher(certificateLine);
+            assertTrue(fp.matches(), "certificate line: " + certificateLine);
+
+            javax.net.ssl.SSLContext any = javax.net.ssl.SSLContext.getInstance("TLS");
+            any.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String t) {}
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String t) {}
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) any.getSocketFactory()
+                    .createSocket("127.0.0.1", Integer.parseInt(m.group(1)))) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(response.startsWith("HTTP/1.0 200 OK\r\n"), response);
+                byte[] served = socket.getSession().getPeerCertificates()[0].getEncoded();
+                String sha256 = java.util.HexFormat.ofDelimiter(":").withUpperCase()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(served));
+                assertEquals(fp.group(1), sha256, "the fingerprint printed is the certificate served");
+            }
+            String line = out.readLine();
+            assertTrue(line.contains("\"GET / HTTP/1.0\" 200 ") && line.endsWith(" tls=TLSv1.3 end=close_notify"), line);
+            p.destroy();
+            assertTrue(p.waitFor(15, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
      * SIGTERM under load: the listener closes at once (new connections are refused), responses in
      * flight, to half-closed clients too, finish within the drain timeout, and the process exits 0.
      * With a drain too short for them, the cut connections are logged as shutdown.
