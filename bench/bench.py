@@ -475,8 +475,8 @@ def report(raw, outdir):
                "nginx": machine.get("nginx_tls"), "requests": machine.get("tls_counts"),
                "measurements": sorted(TLS_BODY_BYTES),
                "resumption": "none: a new connection per request, and ab offers no session to resume (no "
-                             "pre_shared_key, no session ID or ticket); nginx has ssl_session_cache off and "
-                             "ssl_session_tickets off (bench/README.md, TLS rows)"}
+                             "pre_shared_key in its TLS 1.3 ClientHello); nginx has ssl_session_cache off and "
+                             "ssl_session_tickets off (bench/README.md, TLS)"}
     result = {
         "mode": machine.get("mode"), "rounds": rounds, "servers": servers,
         "machine": {k: machine.get(k) for k in ("nproc", "kernel", "cpu", "java", "nginx", "lighttpd", "ab",
