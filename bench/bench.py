@@ -2,7 +2,8 @@
 """Helpers of bench/run and bench/syscalls: free ports, waiting for a server, and the report (table, JSON, SVG).
 
   bench.py ports N                     N free loopback ports
-  bench.py wait URL PID SECONDS        until URL answers 200 (fails at once if PID dies)
+  bench.py wait URL PID SECONDS [CA]   until URL answers 200 (fails at once if PID dies); an https
+                                       URL's certificate is verified against the PEM file CA
   bench.py first200 URL READY PIDFILE SECONDS   bench/run's cold start: touch READY, then try URL
                                        every millisecond until a 200 (or PIDFILE's pid dies, or
                                        SECONDS); prints the epoch time of that whole response and
@@ -23,6 +24,7 @@ import math
 import os
 import re
 import socket
+import ssl
 import statistics
 import sys
 import time
@@ -33,6 +35,10 @@ SERVERS = ["halfway", "nginx", "lighttpd", "limit"]
 # limit (bench/limit/Limit.java): a bare NIO responder with a canned 1 KiB answer, run only in
 # these measurements; its column is "-" elsewhere (10 MiB)
 LIMIT_MEASUREMENTS = {"ab-1k-c1", "ab-1k-c32", "ab-1k-c256", "hc-1k-c32", "cold-1k-c32"}
+# the TLS measurements (ab -f TLS1.3 against the TLS halfway and the TLS nginx; no lighttpd, no
+# limit) and the body each response must carry: ab does not count a failed handshake as a failed
+# request, so its stderr and the body bytes are checked as well
+TLS_BODY_BYTES = {"tls-1k-c32": 1024, "tls-10m-c4": 10 * 1024 * 1024}
 
 # id, label, unit, better, measurement, key (what to take from that measurement's parsed output)
 FIGURES = [
@@ -50,6 +56,11 @@ FIGURES = [
     ("p50-1k-c32-shutwr", "half-close 1 KiB c=32 p50 latency", "ms", "lower", "hc-1k-c32", "p50"),
     ("p99-1k-c32-shutwr", "half-close 1 KiB c=32 p99 latency", "ms", "lower", "hc-1k-c32", "p99"),
     ("gbps-10m-c4-shutwr", "half-close 10 MiB c=4 throughput", "GB/s", "higher", "hc-10m-c4", "gbps"),
+    # TLS 1.3, a new connection per request and no session resumption: a full handshake each
+    ("rps-tls-1k-c32", "TLS 1 KiB c=32 requests/s (full handshake)", "req/s", "higher", "tls-1k-c32", "rps"),
+    ("p50-tls-1k-c32", "TLS 1 KiB c=32 p50 latency", "ms", "lower", "tls-1k-c32", "p50"),
+    ("p99-tls-1k-c32", "TLS 1 KiB c=32 p99 latency", "ms", "lower", "tls-1k-c32", "p99"),
+    ("gbps-tls-10m-c4", "TLS 10 MiB c=4 throughput", "GB/s", "higher", "tls-10m-c4", "gbps"),
     ("cpu-per-10k", "CPU s per 10k requests (1 KiB c=32)", "s", "lower", "ab-1k-c32", "cpu10k"),
     ("peak-rss", "peak RSS (VmHWM)", "MiB", "lower", None, "rss"),
     # cold: a fresh process per round (bench/run's cold phase); {cold_n} from machine.txt
@@ -112,10 +123,14 @@ def alive(pid):
         return False
 
 
-def wait(url, pid, seconds):
-    assert url.startswith("http://")
-    hostport, _, path = url[len("http://"):].partition("/")
+def wait(url, pid, seconds, cafile=None):
+    scheme, _, rest = url.partition("://")
+    assert scheme in ("http", "https")
+    hostport, _, path = rest.partition("/")
     host, _, port = hostport.partition(":")
+    context = None
+    if scheme == "https":  # verified against CAFILE (the run's own certificate), or not at all
+        context = ssl.create_default_context(cafile=cafile) if cafile else ssl._create_unverified_context()
     deadline = time.monotonic() + seconds
     last = "no answer"
     while time.monotonic() < deadline:
@@ -123,11 +138,13 @@ def wait(url, pid, seconds):
             print(f"bench: pid {pid} exited before {url} answered", file=sys.stderr)
             return 1
         try:
-            with socket.create_connection((host, int(port)), timeout=2) as s:
+            with socket.create_connection((host, int(port)), timeout=2) as raw:
+                s = context.wrap_socket(raw, server_hostname=host) if context else raw
                 s.sendall(f"GET /{path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n".encode())
                 data = b""
                 while chunk := s.recv(65536):
                     data += chunk
+                s.close()
             head, _, body = data.partition(b"\r\n\r\n")
             if head.split(b" ")[1:2] == [b"200"]:
                 return 0
@@ -238,8 +255,14 @@ def parse_ab(file, requests, rc):
         res["problems"].append(f"ab: only {complete} of {requests} requests completed")
     if rc != 0:
         res["problems"].append(f"ab exited {rc}: " + " | ".join(err.strip().splitlines()[-2:]))
+    # over TLS, ab prints a failed handshake (read, write) on stderr and counts the request as
+    # complete, not failed
+    tls_errors = [line for line in err.splitlines() if re.match(r"SSL (handshake|read|write) failed", line)]
+    if tls_errors:
+        res["problems"].append(f"ab: {len(tls_errors)} TLS errors on stderr, counted by ab as complete requests "
+                               f"(first: {tls_errors[0].strip()})")
     # ab can count one request more than once (with -r a receive error and a length error): cap it
-    res["failed"] = min(requests, max(failed + non2xx, requests - complete, 1 if rc else 0))
+    res["failed"] = min(requests, max(failed + non2xx, requests - complete, len(tls_errors), 1 if rc else 0))
     res["rps"] = number(field(out, "Requests per second"))
     body = number(field(out, "HTML transferred"))
     res["bodyBytes"] = body
@@ -252,6 +275,9 @@ def parse_ab(file, requests, rc):
         except ValueError:
             pass
     res["p50"], res["p99"] = pct.get(50), pct.get(99)
+    res["tlsProtocol"] = field(out, "SSL/TLS Protocol")  # e.g. TLSv1.3,TLS_AES_256_GCM_SHA384,256,256
+    res["tlsKey"] = field(out, "Server Temp Key")          # e.g. X25519 253 bits
+    res["complete"] = complete
     if res["p50"] is None:  # no CSV: ab's own table, whole milliseconds
         for line in lines:
             s = line.strip()
@@ -259,6 +285,24 @@ def parse_ab(file, requests, rc):
                 res["p50"] = float(s.split()[1])
             if s.startswith("99%"):
                 res["p99"] = float(s.split()[1])
+    return res
+
+
+def check_tls(res, m, requests):
+    """A TLS run's own checks, on parse_ab's result: TLS 1.3 was negotiated, and every complete
+    request brought its whole body (a failed handshake is a complete request to ab, with no body)."""
+    if "rps" not in res:  # no statistics at all: already counted as failed
+        return res
+    proto = res.get("tlsProtocol")
+    if not proto or not proto.startswith("TLSv1.3,"):
+        res["problems"].append(f"ab: negotiated {proto or 'no TLS at all'}, not TLS 1.3")
+        res["failed"] = max(res["failed"], 1)
+    want, body, complete = TLS_BODY_BYTES[m], res.get("bodyBytes"), res.get("complete") or 0
+    if body is not None and body < complete * want:
+        short = min(complete, math.ceil((complete * want - body) / want))
+        res["problems"].append(f"ab: {body:.0f} body bytes for {complete} responses of {want}: "
+                               f"at least {short} short or empty")
+        res["failed"] = min(requests, max(res["failed"], short))
     return res
 
 
@@ -331,12 +375,15 @@ def load_runs(raw, names):
             res = {"failed": n, "problems": [f"{s} was not running"]}
         elif r["tool"] == "ab":
             res = parse_ab(file, n, rc)
+        elif r["tool"] == "ab-tls":
+            res = check_tls(parse_ab(file, n, rc), m, n)
         else:
             res = parse_client(file, n, rc)
         if r["alive"] == "0":
             died.add(s)
             if rc != -1:
-                res["problems"].append(f"{s} died during this measurement")
+                res["problems"].append(f"{s} died during this measurement"
+                                       + (" (its TLS process)" if r["tool"] == "ab-tls" else ""))
         ticks = int(r["cpu_ticks"])
         res["cpu10k"] = ticks / clk / n * 10000 if rc != -1 else None
         res["cpuSeconds"] = ticks / clk
@@ -412,6 +459,24 @@ def report(raw, outdir):
     # limit is this benchmark's own code: its failures fail the run as halfway's do
     ours_failed = [f for f in failures if f["server"] in ("halfway", "limit")]
     ok = not ours_failed and not died
+    # what each TLS server negotiated with ab (protocol and cipher, key exchange), over its runs
+    negotiated = {}
+    for (m, s, rnd), res in sorted(parsed.items()):
+        if m in TLS_BODY_BYTES and res.get("tlsProtocol"):
+            seen = negotiated.setdefault(s, [])
+            what = f"{res['tlsProtocol']}; {res.get('tlsKey') or '?'}"
+            if what not in seen:
+                seen.append(what)
+    tls = None
+    if machine.get("tls_servers"):
+        tls = {"servers": machine["tls_servers"].split(), "negotiated": negotiated,
+               "certificate": machine.get("tls_cert"), "openssl": machine.get("openssl"),
+               "ab": machine.get("tls_ab"), "halfway": machine.get("halfway_tls_cmd"),
+               "nginx": machine.get("nginx_tls"), "requests": machine.get("tls_counts"),
+               "measurements": sorted(TLS_BODY_BYTES),
+               "resumption": "none: a new connection per request, and ab offers no session to resume (no "
+                             "pre_shared_key in its TLS 1.3 ClientHello); nginx has ssl_session_cache off and "
+                             "ssl_session_tickets off (bench/README.md, TLS)"}
     result = {
         "mode": machine.get("mode"), "rounds": rounds, "servers": servers,
         "machine": {k: machine.get(k) for k in ("nproc", "kernel", "cpu", "java", "nginx", "lighttpd", "ab",
@@ -423,6 +488,7 @@ def report(raw, outdir):
                      "cold": "per round, each server started fresh on a new port: ms from exec to the first whole "
                              f"200 response (a GET /1k.bin every ms), then ab -n {cold_n} -c 32 /1k.bin at once; stopped",
                      "limitMeasurements": sorted(LIMIT_MEASUREMENTS)},
+        "tls": tls,
         "figures": figures, "failures": failures, "died": sorted(died), "ok": ok,
     }
     os.makedirs(outdir, exist_ok=True)
@@ -458,7 +524,8 @@ def render_table(result):
              f"{m.get('nproc')} cores, {m.get('kernel')}, {m.get('date')}",
              "(a value marked ! had failed requests in at least one round: see the list below)", ""]
     cols = ["halfway", "nginx", "lighttpd", "limit"]
-    head = (f"{'figure':<38} {'unit':<6} {'better':<6}" + "".join(f" {c:>11}" for c in cols)
+    w = max([38] + [len(f["label"]) for f in result["figures"]])
+    head = (f"{'figure':<{w}} {'unit':<6} {'better':<6}" + "".join(f" {c:>11}" for c in cols)
             + f" {'halfway/nginx':>13} {'halfway/limit':>13}  {'target':<18}")
     lines += [head, "-" * len(head)]
     for fig in result["figures"]:
@@ -474,7 +541,7 @@ def render_table(result):
         ltxt = "-" if rl is None else f"{rl:.2f}"
         t = fig["target"]
         ttxt = t["text"] + {True: "  ok", False: "  --", None: "  ?"}[t["met"]]
-        lines.append(f"{fig['label']:<38} {fig['unit']:<6} {fig['better']:<6}" + "".join(cells)
+        lines.append(f"{fig['label']:<{w}} {fig['unit']:<6} {fig['better']:<6}" + "".join(cells)
                      + f" {rtxt:>13} {ltxt:>13}  {ttxt:<18}".rstrip())
     lines += ["",
               "target: halfway's goal, 'ok' where it is met, '--' where not, '?' where it cannot be told (no nginx).",
@@ -484,6 +551,16 @@ def render_table(result):
               "  does not apply (10 MiB). halfway/limit: how much of that ceiling halfway reaches.",
               "cold: per round a fresh process of each server: ms from its exec to the first whole 200 response,",
               "  then requests/s of the next requests (ab -c 32) before any warm-up; medians over the rounds."]
+    tls = result.get("tls")
+    if tls:
+        lines += ["TLS: a second halfway (--tls-cert/--tls-key) and a second nginx (listen ... ssl; no session cache,",
+                  "  no tickets), one EC P-256 certificate made at run time; ab -f TLS1.3, a new connection and a full",
+                  "  handshake per request (ab offers no session). lighttpd and limit take no part ('-')."]
+        neg = tls["negotiated"]
+        for s in tls["servers"]:
+            lines.append(f"  negotiated with {s}: " + (" | ".join(neg.get(s, [])) or "nothing (no TLS run succeeded)"))
+        if len({tuple(v) for v in neg.values()}) > 1:
+            lines.append("  (the servers did not negotiate the same parameters: the TLS rows compare unlike work)")
     if result["failures"]:
         lines.append("")
         lines.append("FAILURES (not hidden in the medians; the values of these runs are still counted):")
@@ -620,6 +697,14 @@ def check(outdir):
             t = fig["target"]
             if t["kind"] == "absolute" and t["met"] is None:
                 problems.append(f"target of {fig['id']} not evaluated")
+        # TLS: the TLS halfway ran, and every one of its runs negotiated TLS 1.3
+        tls = j.get("tls") or {}
+        if "halfway" not in tls.get("servers", []):
+            problems.append(f"no TLS halfway in the run (tls: {tls})")
+        else:
+            neg = tls.get("negotiated", {}).get("halfway", [])
+            if not neg or any(not v.startswith("TLSv1.3,") for v in neg):
+                problems.append(f"the TLS halfway did not negotiate TLS 1.3 in every run that had statistics: {neg}")
         cold = [v for fig in j["figures"] if fig["id"] == "cold-first-200" for v in fig["values"].get("halfway", [])]
         if not cold or any(v is None or not 0 < v < 30000 for v in cold):
             problems.append(f"implausible cold-start times for halfway: {cold}")
@@ -1075,8 +1160,8 @@ def main(argv):
     if len(argv) >= 2 and argv[0] == "ports":
         ports(int(argv[1]))
         return 0
-    if len(argv) == 4 and argv[0] == "wait":
-        return wait(argv[1], int(argv[2]), float(argv[3]))
+    if len(argv) in (4, 5) and argv[0] == "wait":
+        return wait(argv[1], int(argv[2]), float(argv[3]), argv[4] if len(argv) == 5 else None)
     if len(argv) == 5 and argv[0] == "first200":
         return first200(argv[1], argv[2], argv[3], float(argv[4]))
     if len(argv) == 3 and argv[0] == "report":

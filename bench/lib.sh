@@ -29,14 +29,26 @@ halfway_jvm_flags() { # the options of server/jvm.options on one line (for the r
   sed 's/#.*//' "$HALFWAY_JVM_OPTIONS" | xargs
 }
 HALFWAY_JVM_FLAGS=("@$HALFWAY_JVM_OPTIONS") # bench/run's limit responder gets the same options
-start_halfway_jar() { # JAR PORT ROOT LOG: java @server/jvm.options -jar JAR, no access log
-  java @"$HALFWAY_JVM_OPTIONS" -jar "$1" --port "$2" --root "$3" --access-log off >"$4" 2>&1 &
+start_halfway_jar() { # JAR PORT ROOT LOG [SERVER OPTION...]: java @server/jvm.options -jar JAR, no access log
+  java @"$HALFWAY_JVM_OPTIONS" -jar "$1" --port "$2" --root "$3" --access-log off "${@:5}" >"$4" 2>&1 &
 }
 start_nginx_in() { # DIR PORT ROOT LOG: nginx, 1 worker, sendfile, its config and pid file in DIR
   nginx_conf_in "$1" "$2" "$3"
   exec_nginx_in "$1" "$4"
 }
-nginx_conf_in() { # DIR PORT ROOT: write DIR/nginx.conf (start_nginx_in's config)
+nginx_conf_in() { # DIR PORT ROOT [CERT KEY]: write DIR/nginx.conf (start_nginx_in's config); with
+  # CERT and KEY (PEM) the port speaks TLS 1.2 and 1.3, without session resumption (no cache, no
+  # tickets: every connection is a full handshake, whatever the client offers)
+  local listen="listen 127.0.0.1:$2;" tls=""
+  if (($# >= 5)); then
+    listen="listen 127.0.0.1:$2 ssl;"
+    tls="
+    ssl_certificate $4;
+    ssl_certificate_key $5;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache off;
+    ssl_session_tickets off;"
+  fi
   cat >"$1/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
@@ -49,8 +61,8 @@ http {
   tcp_nopush on;
   default_type application/octet-stream;
   server {
-    listen 127.0.0.1:$2;
-    root $3;
+    $listen
+    root $3;$tls
   }
 }
 EOF
