@@ -296,6 +296,19 @@ class SendTlsTest {
     }
 
     @Test
+    void aVersionTheServerDoesNotSpeak() throws Exception {
+        try (TlsServer server = TlsServer.start(V12, handler(Script.ANSWER_CLOSE_NOTIFY_FIN))) {
+            Cli.Run run = Cli.run("send", "--insecure", "--tls-version", "1.3", server.url("/"));
+
+            assertEquals(8, run.exit(), run.said());
+            assertTrue(run.err().contains("TLS handshake failed: the server refused the handshake: received fatal alert: "
+                    + "protocol_version (it does not speak the TLS version offered: see --tls-version)"), run.err());
+            Cli.Run both = Cli.run("send", "--insecure", "--tls-version", "1.2", server.url("/"));
+            assertEquals(3, both.exit(), "TLS 1.2 it speaks (and our close_notify closes it both ways): " + both.said());
+        }
+    }
+
+    @Test
     void aPlaintextServerOnAnHttpsUrl() throws Exception {
         try (RawServer server = RawServer.start((socket, s) -> {
             socket.getInputStream().read(new byte[512]); // a ClientHello: not a request a plaintext server can read

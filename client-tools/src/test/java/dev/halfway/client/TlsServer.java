@@ -95,6 +95,7 @@ final class TlsServer implements AutoCloseable {
                 conn.handshake();
             } catch (SSLException | SocketException e) {
                 failedHandshakes.incrementAndGet();
+                conn.sendAlert();
                 return;
             }
             handler.handle(conn);
@@ -302,6 +303,15 @@ final class TlsServer implements AutoCloseable {
                 if (r.bytesProduced() == 0) {
                     break;
                 }
+            }
+        }
+
+        /** After a failed handshake: the alert the engine made for the client (e.g. protocol_version), if it can still go. */
+        void sendAlert() {
+            try {
+                closeNotify();
+            } catch (IOException ignored) {
+                // the client is gone
             }
         }
 
