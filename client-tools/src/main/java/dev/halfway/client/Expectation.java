@@ -44,7 +44,7 @@ public record Expectation(Set<Integer> statuses, Boolean simple, String bodySha2
             misses.add("expected the stream to end with " + end + ", got " + report.end());
         }
         if (Boolean.FALSE.equals(report.serverCloseNotify()) && StreamEnd.FIN.name().equals(report.end())) {
-            misses.add("the server's FIN came without its close_notify (RFC 8446 §6.1: a possible truncation)");
+            misses.add("the server's FIN came without its close_notify (a possible truncation: RFC 8446, section 6.1)");
         }
         if (withinMs > 0 && report.durationMs() > withinMs) {
             misses.add("took " + Math.round(report.durationMs()) + " ms, more than " + withinMs + " ms");

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         description = {"Run half-close regression cases against a server and print PASS/FAIL for each.",
                 "The default suite asks for fixture files: make them with --make-fixtures DIR and serve DIR.",
                 "--tls runs the same cases over TLS: every half-close is then our close_notify followed by the TCP FIN, "
-                + "and a server whose FIN comes without its close_notify fails (RFC 8446 §6.1)."},
+                + "and a server whose FIN comes without its close_notify fails (RFC 8446, section 6.1)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every case passed (or fixtures made)", "1:some case failed", "2:bad arguments or cases"})
 final class RegressCommand implements Callable<Integer> {

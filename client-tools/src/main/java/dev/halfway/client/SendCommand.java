@@ -86,14 +86,14 @@ final class SendCommand implements Callable<Integer> {
         boolean on;
 
         @Option(names = "--insecure", description = "Trust any certificate and check no hostname. Without it: the JDK's "
-                + "default trust store, and the certificate must name the host (RFC 2818 §3.1).")
+                + "default trust store, and the certificate must name the host (RFC 2818).")
         boolean insecure;
 
         @Option(names = "--tls-version", paramLabel = "1.2|1.3", description = "Offer only this TLS version (default: 1.3 and 1.2).")
         String version;
 
         @Option(names = "--tcp-fin-only", description = "Half-close (or --close) with a bare TCP FIN and no close_notify: "
-                + "what RFC 8446 §6.1 calls a possible truncation, for the server to notice.")
+                + "what RFC 8446 (section 6.1) calls a possible truncation, for the server to notice.")
         boolean tcpFinOnly;
     }
 
