@@ -108,7 +108,7 @@ public final class Exchange {
         if (plan.tls() != null) {
             try {
                 tls = TlsStream.open(socket, plan.host(), plan.port(), plan.tls(),
-                        TlsPlan.applicationProtocols(requestLine(plan)), deadline, timeline);
+                        TlsPlan.applicationProtocols(requestLine(plan)), deadline, timeline, timing);
             } catch (TlsStream.HandshakeFailed e) {
                 closeQuietly(socket);
                 return new Result(meter, null, null, null, 0, -1, -1, millisSince(connected), headRequest, plan.after(),
@@ -180,7 +180,7 @@ public final class Exchange {
             return new Result(meter, end, null, sendError, sent, timing.firstByte(), timing.ourFin(),
                     millisSince(connected), headRequest, plan.after(), timeline.done(), outcome(tls));
         } catch (IOException e) {
-            timeline.rst(e.getMessage());
+            timing.rst(e.getMessage());
             return new Result(meter, StreamEnd.RST, null, sendError, sent, timing.firstByte(), timing.ourFin(),
                     millisSince(connected), headRequest, plan.after(), timeline.done(), outcome(tls));
         } catch (InterruptedException e) {
@@ -227,7 +227,7 @@ public final class Exchange {
         while (true) {
             long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (remainingMillis <= 0) {
-                timing.timeline.timeout(null);
+                timing.timeout(null);
                 return StreamEnd.TIMEOUT;
             }
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, remainingMillis));
@@ -239,14 +239,14 @@ public final class Exchange {
             try {
                 n = tls == null ? in.read(buf, 0, want) : tls.read(buf, 0, want);
             } catch (SocketTimeoutException e) {
-                timing.timeline.timeout(null);
+                timing.timeout(null);
                 return StreamEnd.TIMEOUT;
             } catch (SocketException e) {
-                timing.timeline.rst(e.getMessage());
+                timing.rst(e.getMessage());
                 return StreamEnd.RST;
             }
             if (n < 0) {
-                timing.timeline.serverFin(tls == null ? null : finDetail(tls));
+                timing.serverFin(tls == null ? null : finDetail(tls));
                 return StreamEnd.FIN;
             }
             timing.timeline.received(n);
@@ -383,7 +383,13 @@ public final class Exchange {
         return (System.nanoTime() - nanos) / 1e6;
     }
 
-    /** Moments of the exchange: the recorder's, read as milliseconds from the connection's establishment. */
+    /**
+     * Moments of the exchange: the recorder's, read as milliseconds from the connection's
+     * establishment. Also the lock of our side's end: {@link #shutWr} holds it around our
+     * close_notify, our FIN and their events (on a timer thread with --shut-wr-after), and the
+     * reader records the server's end under it, so an answer to our half-close is never recorded
+     * before the half-close itself.
+     */
     private static final class Timing {
         final long connected;
         final Timeline.Recorder timeline;
@@ -393,6 +399,18 @@ public final class Exchange {
         Timing(long connected, Timeline.Recorder timeline) {
             this.connected = connected;
             this.timeline = timeline;
+        }
+
+        synchronized void serverFin(String detail) {
+            timeline.serverFin(detail);
+        }
+
+        synchronized void rst(String why) {
+            timeline.rst(why);
+        }
+
+        synchronized void timeout(String why) {
+            timeline.timeout(why);
         }
 
         double firstByte() {

@@ -228,7 +228,7 @@ final class LoadGenerator {
             TlsStream tls;
             try {
                 tls = TlsStream.open(socket, config.serverName(), config.address().getPort(), config.tls(), ALPN,
-                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis()), null);
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis()), null, new Object());
             } catch (TlsStream.HandshakeFailed e) {
                 fail(Failure.TLS, e.getMessage());
                 return;

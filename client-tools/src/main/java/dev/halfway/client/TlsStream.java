@@ -45,8 +45,10 @@ import javax.net.ssl.TrustManager;
  * the server's close_notify (or a TLS error) nothing more is application data: bytes that still
  * come before the FIN are read, counted and ignored (RFC 8446 §6.1), and {@link #read} returns
  * -1 at the FIN. Reads come from one thread; {@link #write} and {@link #closeNotify} may come
- * from another (a delayed half-close), and are serialized between themselves (SSLEngine allows
- * wrap and unwrap to run at once).
+ * from another (a delayed half-close). Both hold the caller's lock while they write and record,
+ * and so does the reader when it records the server's close_notify: a close_notify the server
+ * sends in answer to ours is never recorded before ours (SSLEngine itself allows wrap and unwrap
+ * to run at once).
  */
 final class TlsStream {
     /** TLS record content types (RFC 8446 §5.1): what a TLS server's first byte must be. */
@@ -67,7 +69,8 @@ final class TlsStream {
     private final SSLEngine engine;
     /** Where the TLS events go; null records nothing (bench). */
     private final Timeline.Recorder timeline;
-    private final Object writeLock = new Object();
+    /** Held while records go out and while TLS events are recorded: the caller's, see {@link #open}. */
+    private final Object writeLock;
     /** Records from the socket, not yet unwrapped; in write mode. */
     private ByteBuffer netIn;
     /** Application bytes unwrapped, not yet read; in write mode. */
@@ -86,8 +89,9 @@ final class TlsStream {
     private long ignoredBytes;
     private String error;
 
-    private TlsStream(Socket socket, SSLEngine engine, Timeline.Recorder timeline) throws IOException {
+    private TlsStream(Socket socket, SSLEngine engine, Timeline.Recorder timeline, Object lock) throws IOException {
         this.socket = socket;
+        this.writeLock = lock;
         this.rawIn = socket.getInputStream();
         this.rawOut = socket.getOutputStream();
         this.engine = engine;
@@ -104,12 +108,15 @@ final class TlsStream {
      * @param host     the name or address asked for: for SNI, and what the certificate must name
      * @param alpn     the application protocols to offer
      * @param deadline {@link System#nanoTime()} by which the handshake must be done
+     * @param lock     held while records are written and TLS events recorded; a caller that half-closes
+     *                 from another thread holds it too, around our close_notify, its FIN and their events,
+     *                 and around recording the server's end, so that the timeline keeps cause before effect
      * @throws HandshakeFailed        the handshake failed (recorded as {@link Timeline.Kind#TLS_FAILED})
      * @throws SocketTimeoutException the deadline passed first (recorded by the caller)
      */
     static TlsStream open(Socket socket, String host, int port, TlsPlan plan, List<String> alpn, long deadline,
-                          Timeline.Recorder timeline) throws IOException {
-        TlsStream tls = new TlsStream(socket, engine(plan, host, port, alpn), timeline);
+                          Timeline.Recorder timeline, Object lock) throws IOException {
+        TlsStream tls = new TlsStream(socket, engine(plan, host, port, alpn), timeline, lock);
         try {
             tls.handshake(deadline);
         } catch (HandshakeFailed e) {
@@ -205,7 +212,11 @@ final class TlsStream {
                             }
                             case BUFFER_OVERFLOW -> appIn = grow(appIn, engine.getSession().getApplicationBufferSize());
                             case CLOSED -> throw new HandshakeFailed("the server ended TLS during the handshake");
-                            case OK -> { }
+                            case OK -> {
+                                if (r.bytesConsumed() == 0 && r.bytesProduced() == 0 && fill(deadline) < 0) {
+                                    throw new HandshakeFailed(plaintext("the server closed during the TLS handshake"));
+                                }
+                            }
                         }
                     }
                     case NEED_TASK -> runTasks();
@@ -257,10 +268,12 @@ final class TlsStream {
             try {
                 r = unwrap();
                 if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-                    closeNotifyReceived = true;
-                    inboundDone = true;
-                    if (timeline != null) {
-                        timeline.closeNotify();
+                    synchronized (writeLock) {
+                        closeNotifyReceived = true;
+                        inboundDone = true;
+                        if (timeline != null) {
+                            timeline.closeNotify();
+                        }
                     }
                 }
                 answer(); // after a close_notify in TLS 1.2, the engine owes the server ours
@@ -305,9 +318,14 @@ final class TlsStream {
         synchronized (writeLock) {
             ByteBuffer src = ByteBuffer.wrap(b, off, len);
             while (src.hasRemaining()) {
-                if (wrapAndSend(src).getStatus() == SSLEngineResult.Status.CLOSED) {
+                SSLEngineResult r = wrapAndSend(src);
+                if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                     throw new SSLException(closeNotifySent ? "the TLS session is closed: we sent close_notify"
                             : "the TLS session is closed");
+                }
+                if (r.bytesConsumed() == 0 && r.bytesProduced() == 0) {
+                    // the engine wants records from the server first (a TLS 1.2 renegotiation): not something we do
+                    throw new SSLException("the server asked to renegotiate the TLS session; this client does not");
                 }
             }
         }
