@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code halfway-client bench}: a load generator in the manner of {@code ab}, with one thing ab
  * cannot do: half-close after each request ({@code --shut-wr}). Every request is
- * {@code GET path HTTP/1.0} with a Host field, on a new connection, read to the server's FIN.
+ * {@code GET path HTTP/1.0} with a Host field, on a new connection, read to the server's FIN; for
+ * an https:// URL over TLS, with a full handshake per connection and close_notify before the FIN.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = ClientVersion.class, sortOptions = false,
         usageHelpAutoWidth = true,
@@ -30,13 +31,15 @@ import picocli.CommandLine.Parameters;
                 + "reading every response to the server's FIN; print requests/s, body throughput, latency percentiles "
                 + "(HdrHistogram) and failures.",
                 "A request fails on a status other than 200, a head that never ends, fewer body bytes than "
-                + "Content-Length, an RST, a timeout or a refused connection."},
+                + "Content-Length, an RST, a timeout, a refused connection or a failed TLS handshake.",
+                "An https:// URL runs every request over TLS, each a full handshake (no session resumed); "
+                + "--shut-wr is then our close_notify followed by the FIN."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every request completed with 200 and its whole body", "1:at least one request failed",
                 "2:bad arguments"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "URL", description = "http://host[:port]/path")
+    @Parameters(index = "0", paramLabel = "URL", description = "http:// or https://host[:port]/path")
     String url;
 
     @Option(names = {"-c", "--clients"}, paramLabel = "N", defaultValue = "1",
@@ -55,7 +58,8 @@ final class BenchCommand implements Callable<Integer> {
     After after = new After();
 
     static final class After {
-        @Option(names = "--shut-wr", description = "shutdown(SHUT_WR) right after the request: our FIN; keep reading.")
+        @Option(names = "--shut-wr", description = "shutdown(SHUT_WR) right after the request: our FIN; keep reading. "
+                + "On TLS: our close_notify, then the FIN.")
         boolean shutWr;
 
         @Option(names = "--no-shut", description = "Keep the write side open until the response has ended, like ab and curl.")
@@ -68,6 +72,16 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the summary as one JSON object.")
     boolean json;
+
+    @Option(names = "--tls", description = "Speak TLS (the URL must be https://, which says so anyway).")
+    boolean tls;
+
+    @Option(names = "--insecure", description = "TLS: trust any certificate and check no hostname "
+            + "(without it: the JDK's default trust store, and the certificate must name the host).")
+    boolean insecure;
+
+    @Option(names = "--tls-version", paramLabel = "1.2|1.3", description = "TLS: offer only this version (default: 1.3 and 1.2).")
+    String tlsVersion;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -97,13 +111,21 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--clients and --requests must be at least 1, --warmup not negative, --timeout positive");
         }
         RequestText.Target t = RequestText.build(url, "GET", List.of(), null, false);
+        if (tls && !t.tls()) {
+            throw new IllegalArgumentException("--tls needs an https:// URL: the scheme decides");
+        }
+        if (!t.tls() && (insecure || tlsVersion != null)) {
+            throw new IllegalArgumentException("--insecure and --tls-version need an https:// URL");
+        }
+        TlsPlan tlsPlan = t.tls() ? TlsPlan.of(insecure, tlsVersion, false) : null;
         InetSocketAddress address;
         try {
             address = new InetSocketAddress(InetAddress.getByName(t.host()), t.port());
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("unknown host " + t.host());
         }
-        return new LoadGenerator.Config(address, request(t), clients, requests, warmup, after.shutWr, timeoutMillis);
+        return new LoadGenerator.Config(address, request(t), clients, requests, warmup, after.shutWr, timeoutMillis,
+                tlsPlan, t.host());
     }
 
     /** {@code GET target HTTP/1.0}, {@code Host}, the empty line: RequestText's request without its User-Agent. */

@@ -42,12 +42,22 @@ public final class CaseReader {
     private final String host;
     private final int port;
     private final Path www;
+    private final TlsPlan tls;
 
     /** @param www the document root the target serves, for {"file": ...} bodies; may be null */
     public CaseReader(String host, int port, Path www) {
+        this(host, port, www, null);
+    }
+
+    /**
+     * @param www the document root the target serves, for {"file": ...} bodies; may be null
+     * @param tls null: every case over plain TCP; else over TLS, with the half-close the plan says
+     */
+    public CaseReader(String host, int port, Path www, TlsPlan tls) {
         this.host = host;
         this.port = port;
         this.www = www;
+        this.tls = tls;
     }
 
     /** Reads one case; anything wrong with it is an {@link IllegalArgumentException} naming {@code source}. */
@@ -136,7 +146,7 @@ public final class CaseReader {
         JsonNode r = node.path("read");
         ReadPolicy read = new ReadPolicy(r.path("delayMs").asLong(0), r.path("bytesPerSec").asLong(0),
                 r.path("shutWrAfterBytes").asLong(-1), r.path("stopAfterBytes").asLong(-1), r.path("rcvbuf").asInt(0));
-        Plan plan = new Plan(host, port, pieces, mode, shutAfter, read, Duration.ofMillis(node.path("timeoutMs").asLong(30_000)));
+        Plan plan = new Plan(host, port, pieces, mode, shutAfter, read, Duration.ofMillis(node.path("timeoutMs").asLong(30_000)), tls);
         int clients = node.path("clients").asInt(1);
         if (clients < 1 || clients > 1000) {
             throw new IllegalArgumentException(source + ": \"clients\" must be 1..1000");

@@ -14,8 +14,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one {@link Plan} on a blocking socket and says what happened. The only thing it reads
- * into memory is the response head; the body goes to the sink as it arrives.
+ * Runs one {@link Plan} on a blocking socket, over plain TCP or TLS ({@link TlsStream}), and says
+ * what happened. The only thing it reads into memory is the response head; the body goes to the
+ * sink as it arrives.
+ *
+ * <p>On TLS our half-close is close_notify and then the TCP FIN (or the FIN alone, when the plan
+ * says so), a full close likewise, and a reset is a reset. The stream's end is still the TCP
+ * end (FIN, RST, timeout); whether the server's close_notify came before it is in the result's
+ * {@link TlsOutcome} and on the timeline.
  */
 public final class Exchange {
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -34,13 +40,22 @@ public final class Exchange {
      * @param firstByteMillis   from connect to the first response byte, or -1
      * @param ourFinMillis      from connect to our FIN, or -1 if we never half-closed
      * @param timeline          what the client saw, event by event, from the start of connect ({@link Timeline#EMPTY} if not recorded)
+     * @param tls               what TLS came to; null on plain TCP
      */
     public record Result(ResponseMeter meter, StreamEnd end, String connectError, String sendError,
                          long sentBytes, double firstByteMillis, double ourFinMillis, double durationMillis,
-                         boolean headRequest, AfterSend after, Timeline timeline) {
+                         boolean headRequest, AfterSend after, Timeline timeline, TlsOutcome tls) {
 
         public Result {
             timeline = timeline == null ? Timeline.EMPTY : timeline;
+        }
+
+        /** A plain TCP result. */
+        public Result(ResponseMeter meter, StreamEnd end, String connectError, String sendError,
+                      long sentBytes, double firstByteMillis, double ourFinMillis, double durationMillis,
+                      boolean headRequest, AfterSend after, Timeline timeline) {
+            this(meter, end, connectError, sendError, sentBytes, firstByteMillis, ourFinMillis, durationMillis,
+                    headRequest, after, timeline, null);
         }
 
         /** A result without a timeline. */
@@ -89,6 +104,30 @@ public final class Exchange {
         timeline.connected(resolvedPeer(socket, plan));
         long connected = timeline.origin() + timeline.connectedAt();
         Timing timing = new Timing(connected, timeline);
+        TlsStream tls = null;
+        if (plan.tls() != null) {
+            try {
+                tls = TlsStream.open(socket, plan.host(), plan.port(), plan.tls(),
+                        TlsPlan.applicationProtocols(requestLine(plan)), deadline, timeline, timing);
+            } catch (TlsStream.HandshakeFailed e) {
+                closeQuietly(socket);
+                return new Result(meter, null, null, null, 0, -1, -1, millisSince(connected), headRequest, plan.after(),
+                        timeline.done(), TlsOutcome.failed(e.getMessage()));
+            } catch (IOException e) {
+                closeQuietly(socket);
+                boolean late = e instanceof SocketTimeoutException;
+                if (late) {
+                    timeline.timeout("during the TLS handshake");
+                } else {
+                    timeline.tlsFailed(e.getMessage());
+                }
+                return new Result(meter, late ? StreamEnd.TIMEOUT : null, null, null, 0, -1, -1, millisSince(connected),
+                        headRequest, plan.after(), timeline.done(),
+                        late ? new TlsOutcome(null, null, null, null, "no TLS handshake within the timeout", false, false)
+                                : TlsOutcome.failed(e.getMessage()));
+            }
+        }
+        TlsStream session = tls;
         String sendError = null;
         long sent = 0;
         try (socket) {
@@ -98,8 +137,12 @@ public final class Exchange {
                     if (piece.pauseMillis() > 0) {
                         sleepUntil(piece.pauseMillis(), deadline);
                     }
-                    out.write(piece.bytes());
-                    out.flush();
+                    if (tls == null) {
+                        out.write(piece.bytes());
+                        out.flush();
+                    } else {
+                        tls.write(piece.bytes(), 0, piece.bytes().length);
+                    }
                     sent += piece.bytes().length;
                     timeline.sent(piece.bytes().length);
                 }
@@ -109,45 +152,70 @@ public final class Exchange {
             }
             switch (plan.after()) {
                 case CLOSE -> {
+                    boolean notified = closeNotify(tls, plan);
                     socket.close();
-                    timeline.ourFin("close");
-                    return closedByUs(meter, sendError, sent, timing, headRequest, plan);
+                    timeline.ourFin(notified ? "close" : "close, no close_notify");
+                    return closedByUs(meter, sendError, sent, timing, headRequest, plan, tls);
                 }
                 case RESET -> {
                     socket.setSoLinger(true, 0);
                     socket.close();
                     timeline.ourReset("reset: SO_LINGER 0, close");
-                    return closedByUs(meter, sendError, sent, timing, headRequest, plan);
+                    return closedByUs(meter, sendError, sent, timing, headRequest, plan, tls);
                 }
                 case SHUT_WR -> {
                     if (plan.shutWrAfterMillis() > 0) {
-                        TIMER.schedule(() -> shutWr(socket, timing), plan.shutWrAfterMillis(), TimeUnit.MILLISECONDS);
+                        TIMER.schedule(() -> shutWr(socket, session, plan, timing), plan.shutWrAfterMillis(), TimeUnit.MILLISECONDS);
                     } else {
-                        shutWr(socket, timing);
+                        shutWr(socket, tls, plan, timing);
                     }
                 }
                 case NO_SHUT -> { }
             }
-            StreamEnd end = read(socket, plan.read(), meter, timing, deadline);
+            StreamEnd end = read(socket, tls, plan, meter, timing, deadline);
             if (end == StreamEnd.CLOSED) {
-                closeEarly(socket, timing);
+                closeEarly(socket, tls, plan, timing);
             }
             meter.finish();
             return new Result(meter, end, null, sendError, sent, timing.firstByte(), timing.ourFin(),
-                    millisSince(connected), headRequest, plan.after(), timeline.done());
+                    millisSince(connected), headRequest, plan.after(), timeline.done(), outcome(tls));
         } catch (IOException e) {
-            timeline.rst(e.getMessage());
+            timing.rst(e.getMessage());
             return new Result(meter, StreamEnd.RST, null, sendError, sent, timing.firstByte(), timing.ourFin(),
-                    millisSince(connected), headRequest, plan.after(), timeline.done());
+                    millisSince(connected), headRequest, plan.after(), timeline.done(), outcome(tls));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(meter, StreamEnd.CLOSED, null, "interrupted", sent, timing.firstByte(), timing.ourFin(),
-                    millisSince(connected), headRequest, plan.after(), timeline.done());
+                    millisSince(connected), headRequest, plan.after(), timeline.done(), outcome(tls));
         }
     }
 
-    private static StreamEnd read(Socket socket, ReadPolicy policy, ResponseMeter meter, Timing timing, long deadline)
+    private static TlsOutcome outcome(TlsStream tls) {
+        return tls == null ? null : tls.outcome();
+    }
+
+    /**
+     * On TLS, before our FIN: our close_notify, unless the plan says a bare FIN. Returns whether a
+     * close_notify of ours went before the FIN that follows (true on plain TCP, where there is none
+     * to miss). A failed send is left for the FIN, or the read, to show.
+     */
+    private static boolean closeNotify(TlsStream tls, Plan plan) {
+        if (tls == null) {
+            return true;
+        }
+        if (plan.tls().closeNotify()) {
+            try {
+                tls.closeNotify();
+            } catch (IOException e) {
+                // the connection is gone; what follows says how
+            }
+        }
+        return tls.closeNotifySent();
+    }
+
+    private static StreamEnd read(Socket socket, TlsStream tls, Plan plan, ResponseMeter meter, Timing timing, long deadline)
             throws IOException, InterruptedException {
+        ReadPolicy policy = plan.read();
         if (policy.delayMillis() > 0) {
             sleepUntil(policy.delayMillis(), deadline);
         }
@@ -159,7 +227,7 @@ public final class Exchange {
         while (true) {
             long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (remainingMillis <= 0) {
-                timing.timeline.timeout(null);
+                timing.timeout(null);
                 return StreamEnd.TIMEOUT;
             }
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, remainingMillis));
@@ -169,23 +237,23 @@ public final class Exchange {
             }
             int n;
             try {
-                n = in.read(buf, 0, want);
+                n = tls == null ? in.read(buf, 0, want) : tls.read(buf, 0, want);
             } catch (SocketTimeoutException e) {
-                timing.timeline.timeout(null);
+                timing.timeout(null);
                 return StreamEnd.TIMEOUT;
             } catch (SocketException e) {
-                timing.timeline.rst(e.getMessage());
+                timing.rst(e.getMessage());
                 return StreamEnd.RST;
             }
             if (n < 0) {
-                timing.timeline.serverFin();
+                timing.serverFin(tls == null ? null : finDetail(tls));
                 return StreamEnd.FIN;
             }
             timing.timeline.received(n);
             meter.accept(buf, 0, n);
             total += n;
             if (policy.shutWrAfterBytes() >= 0 && total >= policy.shutWrAfterBytes()) {
-                shutWr(socket, timing);
+                shutWr(socket, tls, plan, timing);
             }
             if (policy.stopAfterBytes() >= 0 && total >= policy.stopAfterBytes()) {
                 return StreamEnd.CLOSED;
@@ -208,14 +276,25 @@ public final class Exchange {
         }
     }
 
-    private static void shutWr(Socket socket, Timing timing) {
+    /** What TLS says of the server's FIN: whether its close_notify came first (RFC 8446 §6.1). */
+    private static String finDetail(TlsStream tls) {
+        if (!tls.closeNotifyReceived()) {
+            return "no close_notify";
+        }
+        return tls.ignoredBytes() == 0 ? "after close_notify"
+                : "after close_notify, and " + tls.ignoredBytes() + " B after it, ignored";
+    }
+
+    /** Our half-close: on TLS, close_notify first (unless the plan says a bare FIN); then shutdown(SHUT_WR). Once. */
+    private static void shutWr(Socket socket, TlsStream tls, Plan plan, Timing timing) {
         synchronized (timing) {
             if (timing.shutWrAt >= 0 || socket.isClosed() || socket.isOutputShutdown()) {
                 return;
             }
             try {
+                boolean notified = closeNotify(tls, plan);
                 socket.shutdownOutput();
-                timing.shutWrAt = timing.timeline.ourFin("shutdown SHUT_WR");
+                timing.shutWrAt = timing.timeline.ourFin(notified ? "shutdown SHUT_WR" : "shutdown SHUT_WR, no close_notify");
             } catch (IOException e) {
                 // the socket is gone; the read loop will say how
             }
@@ -226,7 +305,8 @@ public final class Exchange {
      * Closes when the reader stopped after N bytes and records what that sends: an RST when
      * response bytes lie unread in our receive buffer, else our FIN unless we half-closed already.
      */
-    private static void closeEarly(Socket socket, Timing timing) throws IOException {
+    private static void closeEarly(Socket socket, TlsStream tls, Plan plan, Timing timing) throws IOException {
+        boolean notified = timing.shutWrAt >= 0 || closeNotify(tls, plan);
         int unread;
         try {
             unread = socket.getInputStream().available();
@@ -237,7 +317,7 @@ public final class Exchange {
         if (unread > 0) {
             timing.timeline.ourReset("close with " + unread + " B unread");
         } else if (timing.shutWrAt < 0) {
-            timing.timeline.ourFin("close");
+            timing.timeline.ourFin(notified ? "close" : "close, no close_notify");
         }
     }
 
@@ -250,9 +330,23 @@ public final class Exchange {
         return new Result(meter, null, why, null, 0, -1, -1, 0, headRequest, plan.after(), timeline.done());
     }
 
-    private static Result closedByUs(ResponseMeter meter, String sendError, long sent, Timing timing, boolean headRequest, Plan plan) {
+    private static Result closedByUs(ResponseMeter meter, String sendError, long sent, Timing timing, boolean headRequest, Plan plan,
+                                     TlsStream tls) {
         return new Result(meter, StreamEnd.CLOSED, null, sendError, sent, -1, -1, millisSince(timing.connected), headRequest,
-                plan.after(), timing.timeline.done());
+                plan.after(), timing.timeline.done(), outcome(tls));
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing was sent, nothing to lose
+        }
+    }
+
+    /** The request's first line, for ALPN; null when there is none. */
+    private static String requestLine(Plan plan) {
+        return plan.pieces().isEmpty() ? null : Ladder.requestLine(plan.pieces().get(0).bytes());
     }
 
     /** host:port, with an IPv6 literal in brackets. */
@@ -289,7 +383,13 @@ public final class Exchange {
         return (System.nanoTime() - nanos) / 1e6;
     }
 
-    /** Moments of the exchange: the recorder's, read as milliseconds from the connection's establishment. */
+    /**
+     * Moments of the exchange: the recorder's, read as milliseconds from the connection's
+     * establishment. Also the lock of our side's end: {@link #shutWr} holds it around our
+     * close_notify, our FIN and their events (on a timer thread with --shut-wr-after), and the
+     * reader records the server's end under it, so an answer to our half-close is never recorded
+     * before the half-close itself.
+     */
     private static final class Timing {
         final long connected;
         final Timeline.Recorder timeline;
@@ -299,6 +399,18 @@ public final class Exchange {
         Timing(long connected, Timeline.Recorder timeline) {
             this.connected = connected;
             this.timeline = timeline;
+        }
+
+        synchronized void serverFin(String detail) {
+            timeline.serverFin(detail);
+        }
+
+        synchronized void rst(String why) {
+            timeline.rst(why);
+        }
+
+        synchronized void timeout(String why) {
+            timeline.timeout(why);
         }
 
         double firstByte() {

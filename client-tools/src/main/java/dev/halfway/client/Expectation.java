@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What a regression step expects of each client's exchange. Unset parts are not checked.
+ * What a regression step expects of each client's exchange. Unset parts are not checked, but for
+ * one rule over TLS that no case can turn off: a server that ends its side with a FIN must send
+ * close_notify first ("Each party MUST send a close_notify alert before closing its write side of
+ * the connection", RFC 8446 §6.1); without it the client cannot tell the end from a truncation.
  *
  * @param statuses   allowed status codes (empty: any)
  * @param simple     true: an HTTP/0.9 Simple-Response (no status line) is expected
@@ -39,6 +42,9 @@ public record Expectation(Set<Integer> statuses, Boolean simple, String bodySha2
         }
         if (end != null && (report.end() == null || !end.name().equals(report.end()))) {
             misses.add("expected the stream to end with " + end + ", got " + report.end());
+        }
+        if (Boolean.FALSE.equals(report.serverCloseNotify()) && StreamEnd.FIN.name().equals(report.end())) {
+            misses.add("the server's FIN came without its close_notify (a possible truncation: RFC 8446, section 6.1)");
         }
         if (withinMs > 0 && report.durationMs() > withinMs) {
             misses.add("took " + Math.round(report.durationMs()) + " ms, more than " + withinMs + " ms");

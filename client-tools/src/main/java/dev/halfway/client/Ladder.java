@@ -23,6 +23,23 @@ import java.util.Locale;
  *
  * <p>A server's RST is drawn {@code <--X}, ours {@code X-->}; what only the client saw (a timeout,
  * a failed send) is a note in parentheses between the lifelines.
+ *
+ * <p>Over TLS the TLS handshake is one two-headed arrow when it completes (the version and the
+ * ALPN protocol), with the cipher suite as a note under it; each close_notify is an arrow of its
+ * own, and a FIN that came without one says so:
+ *
+ * <pre>
+ *     0.1 ms  |--------------------- ACK -------------------->|
+ *     9.8 ms  |<----- TLSv1.3 handshake, ALPN http/1.1 ------>|
+ *     9.8 ms  |           (TLS_AES_256_GCM_SHA384)            |
+ *    10.0 ms  |------------ GET / HTTP/1.0 (74 B) ----------->|
+ *    10.1 ms  |---------------- close_notify ---------------->|
+ *    10.1 ms  |--------------------- FIN -------------------->|
+ *    11.5 ms  |<-------------- HTTP/1.0 200 OK ---------------|
+ *    11.5 ms  |<------------------ 4218 B --------------------|
+ *    11.6 ms  |<--------------- close_notify -----------------|
+ *    11.6 ms  |<-------------------- FIN ---------------------|
+ * </pre>
  */
 public final class Ladder {
     /** The widest line, in columns. */
@@ -57,6 +74,30 @@ public final class Ladder {
                     row(b, ms, left(e.detail() == null ? "SYN+ACK" : "SYN+ACK from " + e.detail(), false));
                     row(b, ms, right("ACK", false));
                 }
+                case TLS_HANDSHAKE -> {
+                    // detail: "PROTOCOL, CIPHER, ALPN NAME" (see Timeline.Kind.TLS_HANDSHAKE)
+                    String[] parts = e.detail() == null ? new String[0] : e.detail().split(", ", 3);
+                    String label = (parts.length > 0 ? parts[0] + " handshake" : "TLS handshake")
+                            + (parts.length > 2 ? ", " + parts[2] : "");
+                    row(b, ms, arrow("<", label, ">"));
+                    if (parts.length > 1) {
+                        row(b, ms, note(parts[1]));
+                    }
+                }
+                case TLS_FAILED -> {
+                    row(b, ms, note("TLS handshake failed"));
+                    row(b, ms, note(reason(e.detail())));
+                }
+                case TLS_ERROR -> {
+                    String alert = "Received fatal alert: ";
+                    if (e.detail() != null && e.detail().startsWith(alert)) {
+                        row(b, ms, left("fatal alert: " + e.detail().substring(alert.length()), false));
+                    } else {
+                        row(b, ms, note("TLS error: " + e.detail()));
+                    }
+                }
+                case OUR_CLOSE_NOTIFY -> row(b, ms, right(e.detail() == null ? "close_notify" : "close_notify (" + e.detail() + ")", false));
+                case CLOSE_NOTIFY -> row(b, ms, left("close_notify", false));
                 case CONNECT_FAILED -> {
                     String why = e.detail() == null ? "" : e.detail();
                     if (why.toLowerCase(Locale.ROOT).contains("refused")) {
@@ -76,12 +117,12 @@ public final class Ladder {
                     requestLabelled = true;
                 }
                 case SEND_FAILED -> row(b, ms, note("send failed: " + e.detail()));
-                case OUR_FIN -> row(b, ms, right(isShutdown(e.detail()) ? "FIN" : "FIN (" + e.detail() + ")", false));
+                case OUR_FIN -> row(b, ms, right(ourFin(e.detail()), false));
                 case OUR_RST -> row(b, ms, right(e.detail() != null && e.detail().startsWith("reset")
                         ? "RST (reset)" : "RST (" + e.detail() + ")", true));
                 case FIRST_BYTE -> row(b, ms, left(statusLine == null ? "HTTP/0.9: no status line" : ascii(statusLine), false));
                 case RECEIVED -> row(b, ms, left(e.bytes() + " B", false));
-                case SERVER_FIN -> row(b, ms, left("FIN", false));
+                case SERVER_FIN -> row(b, ms, left("no close_notify".equals(e.detail()) ? "FIN (no close_notify)" : "FIN", false));
                 case RST -> row(b, ms, left("RST", true));
                 case TIMEOUT -> row(b, ms, note("timeout: no FIN, no RST came"));
             }
@@ -111,8 +152,33 @@ public final class Ladder {
         return end == 0 ? null : head.substring(0, end);
     }
 
-    private static boolean isShutdown(String how) {
-        return how == null || how.startsWith("shutdown");
+    /** The gist of a failure: its text up to the first colon or parenthesis (the report has the rest). */
+    private static String reason(String why) {
+        if (why == null) {
+            return "";
+        }
+        int end = why.length();
+        for (String stop : new String[] {":", " ("}) {
+            int at = why.indexOf(stop);
+            if (at > 0 && at < end) {
+                end = at;
+            }
+        }
+        return why.substring(0, end);
+    }
+
+    /** "FIN" for a half-close, "FIN (close)" for a full close; on TLS, a FIN with no close_notify before it says so. */
+    private static String ourFin(String how) {
+        if (how == null) {
+            return "FIN";
+        }
+        int comma = how.indexOf(", ");
+        String what = comma < 0 ? how : how.substring(0, comma);
+        String more = comma < 0 ? null : how.substring(comma + 2);
+        if (what.startsWith("shutdown")) {
+            return more == null ? "FIN" : "FIN (" + more + ")";
+        }
+        return "FIN (" + how + ")";
     }
 
     private static String header() {

@@ -21,6 +21,10 @@ import org.HdrHistogram.Histogram;
  * server's FIN and counted, not kept. Every thread reuses one read buffer and one head buffer; the
  * only allocation per request is the socket itself (and what the JDK allocates for it).
  *
+ * <p>Over TLS ({@link Config#tls()}) each connection is a full handshake in a fresh context (no
+ * session is resumed), through the same {@link TlsStream} as {@code send}: the half-close is our
+ * close_notify, then the FIN; the engine and its buffers are allocated per request too.
+ *
  * <p>A request's latency runs from just before {@code connect} to the server's FIN (or the error
  * that ended the exchange) and goes into one {@link ConcurrentHistogram} in nanoseconds. Failed
  * requests are recorded too, so a timeout shows in the tail instead of vanishing.
@@ -29,6 +33,8 @@ final class LoadGenerator {
     /** Bytes of a response head we look at; a longer head is a failure ({@link Failure#TRUNCATED}). */
     static final int MAX_HEAD = 16 * 1024;
     private static final int READ_BUFFER = 64 * 1024;
+    /** Every request is HTTP/1.0: that first, then HTTP/1.1 (see {@link TlsPlan#applicationProtocols}). */
+    private static final java.util.List<String> ALPN = TlsPlan.applicationProtocols("GET / HTTP/1.0");
 
     /** Why a request counts as failed; each failed request counts under exactly one. */
     enum Failure {
@@ -42,6 +48,8 @@ final class LoadGenerator {
         TIMEOUT("timeout"),
         /** The connection could not be made. */
         CONNECT("connect"),
+        /** The TLS handshake failed. */
+        TLS("tls"),
         /** Any other I/O error. */
         IO("io");
 
@@ -56,15 +64,23 @@ final class LoadGenerator {
      * What to run.
      *
      * @param warmup        requests run (the same way) before the measured ones and not counted
-     * @param timeoutMillis for connect, and for each read: the longest silence tolerated
+     * @param timeoutMillis for connect, the TLS handshake, and for each read: the longest silence tolerated
+     * @param tls           null: plain TCP; else TLS, checking the certificate against {@code serverName}
+     * @param serverName    the host the URL named (SNI and the certificate check); only with {@code tls}
      */
     record Config(InetSocketAddress address, byte[] request, int clients, long requests, long warmup,
-                  boolean shutWr, int timeoutMillis) {
+                  boolean shutWr, int timeoutMillis, TlsPlan tls, String serverName) {
         Config {
             if (clients < 1 || requests < 1 || warmup < 0 || timeoutMillis < 1) {
                 throw new IllegalArgumentException("clients and requests must be at least 1, warmup not negative, timeout positive");
             }
             request = request.clone();
+        }
+
+        /** Plain TCP. */
+        Config(InetSocketAddress address, byte[] request, int clients, long requests, long warmup,
+               boolean shutWr, int timeoutMillis) {
+            this(address, request, clients, requests, warmup, shutWr, timeoutMillis, null, null);
         }
     }
 
@@ -114,7 +130,7 @@ final class LoadGenerator {
     static Result run(Config config) throws InterruptedException {
         if (config.warmup() > 0) {
             new LoadGenerator(new Config(config.address(), config.request(), config.clients(), config.warmup(), 0,
-                    config.shutWr(), config.timeoutMillis())).go();
+                    config.shutWr(), config.timeoutMillis(), config.tls(), config.serverName())).go();
         }
         return new LoadGenerator(config).go();
     }
@@ -186,6 +202,10 @@ final class LoadGenerator {
                     fail(Failure.CONNECT, "connect: " + e.getMessage());
                     return;
                 }
+                if (config.tls() != null) {
+                    tls(socket);
+                    return;
+                }
                 socket.setSoTimeout(config.timeoutMillis());
                 OutputStream out = socket.getOutputStream();
                 out.write(config.request());
@@ -201,6 +221,25 @@ final class LoadGenerator {
             } catch (IOException e) {
                 fail(Failure.IO, String.valueOf(e.getMessage()));
             }
+        }
+
+        /** The exchange over TLS: a full handshake, the request, our close_notify and FIN (with shutWr), the response to the FIN. */
+        private void tls(Socket socket) throws IOException {
+            TlsStream tls;
+            try {
+                tls = TlsStream.open(socket, config.serverName(), config.address().getPort(), config.tls(), ALPN,
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis()), null, new Object());
+            } catch (TlsStream.HandshakeFailed e) {
+                fail(Failure.TLS, e.getMessage());
+                return;
+            }
+            socket.setSoTimeout(config.timeoutMillis());
+            tls.write(config.request(), 0, config.request().length);
+            if (config.shutWr()) {
+                tls.closeNotify();
+                socket.shutdownOutput();
+            }
+            read(tls.input());
         }
 
         /** Reads to the server's FIN, sorting head from body without keeping either. */

@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
 @Command(name = "regress", mixinStandardHelpOptions = true, versionProvider = ClientVersion.class, sortOptions = false,
         usageHelpAutoWidth = true,
         description = {"Run half-close regression cases against a server and print PASS/FAIL for each.",
-                "The default suite asks for fixture files: make them with --make-fixtures DIR and serve DIR."},
+                "The default suite asks for fixture files: make them with --make-fixtures DIR and serve DIR.",
+                "--tls runs the same cases over TLS: every half-close is then our close_notify followed by the TCP FIN, "
+                + "and a server whose FIN comes without its close_notify fails (RFC 8446, section 6.1)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every case passed (or fixtures made)", "1:some case failed", "2:bad arguments or cases"})
 final class RegressCommand implements Callable<Integer> {
@@ -49,6 +51,17 @@ final class RegressCommand implements Callable<Integer> {
 
     @Option(names = "--list", description = "List the cases and what each checks, then exit.")
     boolean list;
+
+    @Option(names = "--tls", description = "Speak TLS to the target: each case's half-close (\"shut-wr\") is close_notify, "
+            + "then the FIN; \"close\" is close_notify, then close.")
+    boolean tls;
+
+    @Option(names = "--insecure", description = "With --tls: trust any certificate and check no hostname "
+            + "(without it: the JDK's default trust store, and the certificate must name the host).")
+    boolean insecure;
+
+    @Option(names = "--tls-version", paramLabel = "1.2|1.3", description = "With --tls: offer only this version (default: 1.3 and 1.2).")
+    String tlsVersion;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -86,9 +99,19 @@ final class RegressCommand implements Callable<Integer> {
                 return Verdict.USAGE;
             }
         }
+        TlsPlan tlsPlan;
+        try {
+            if (!tls && (insecure || tlsVersion != null)) {
+                throw new IllegalArgumentException("--insecure and --tls-version go with --tls");
+            }
+            tlsPlan = tls ? TlsPlan.of(insecure, tlsVersion, false) : null;
+        } catch (IllegalArgumentException e) {
+            err.println("regress: " + e.getMessage());
+            return Verdict.USAGE;
+        }
         List<RegressCase> cases;
         try {
-            cases = load(new CaseReader(host, port, www));
+            cases = load(new CaseReader(host, port, www, tlsPlan));
         } catch (IllegalArgumentException | IOException e) {
             err.println("regress: " + e.getMessage());
             return Verdict.USAGE;
@@ -112,6 +135,7 @@ final class RegressCommand implements Callable<Integer> {
         if (report != null) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("target", target);
+            json.put("tls", tls);
             json.put("passed", passed);
             json.put("failed", failed);
             json.put("cases", outcomes);

@@ -80,12 +80,19 @@ public final class RegressRunner {
         }
     }
 
-    /** What happened, when all went as expected: e.g. "200 complete FIN 12ms" or "50 clients: 200 complete FIN, max 300ms". */
+    /**
+     * What happened, when all went as expected: e.g. "200 complete FIN 12ms" or "50 exchanges, last: 200 complete FIN 300ms";
+     * over TLS the end is "close_notify+FIN" when the server's close_notify came before its FIN.
+     */
     private static String summary(List<Report> reports) {
         Report last = reports.get(reports.size() - 1);
         double max = reports.stream().mapToDouble(Report::durationMs).max().orElse(0);
+        String end = last.end() == null ? "-" : last.end();
+        if (Boolean.TRUE.equals(last.serverCloseNotify()) && end.equals(StreamEnd.FIN.name())) {
+            end = "close_notify+FIN";
+        }
         String one = (last.status() == null ? (last.simpleResponse() ? "0.9" : "-") : String.valueOf(last.status()))
-                + " " + last.verdict() + " " + (last.end() == null ? "-" : last.end());
+                + " " + last.verdict() + " " + end;
         return (reports.size() > 1 ? reports.size() + " exchanges, last: " : "") + one + " " + Math.round(max) + "ms";
     }
 }

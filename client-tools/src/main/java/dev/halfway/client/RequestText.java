@@ -13,8 +13,8 @@ import java.util.List;
 final class RequestText {
     private RequestText() {}
 
-    /** The host, port and request bytes for {@code url}. */
-    record Target(String host, int port, byte[] bytes) {}
+    /** The host, port and request bytes for {@code url}; {@code tls} for an https:// URL. */
+    record Target(String host, int port, byte[] bytes, boolean tls) {}
 
     static Target build(String url, String method, List<String> fields, byte[] body, boolean http11) {
         URI uri;
@@ -23,10 +23,11 @@ final class RequestText {
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("not a URL: " + url);
         }
-        if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw new IllegalArgumentException("only http://host[:port]/path URLs are supported: " + url);
+        boolean tls = "https".equalsIgnoreCase(uri.getScheme());
+        if (!(tls || "http".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException("only http:// and https://host[:port]/path URLs are supported: " + url);
         }
-        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        int port = uri.getPort() < 0 ? (tls ? 443 : 80) : uri.getPort();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
         String host = uri.getHost();
@@ -53,6 +54,6 @@ final class RequestText {
         if (body != null) {
             out.writeBytes(body);
         }
-        return new Target(host.startsWith("[") ? host.substring(1, host.length() - 1) : host, port, out.toByteArray());
+        return new Target(host.startsWith("[") ? host.substring(1, host.length() - 1) : host, port, out.toByteArray(), tls);
     }
 }

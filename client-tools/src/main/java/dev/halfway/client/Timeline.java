@@ -22,11 +22,23 @@ public final class Timeline {
         CONNECTED,
         /** connect() failed; detail: why. */
         CONNECT_FAILED,
+        /**
+         * The TLS handshake completed; detail: {@code "PROTOCOL, CIPHER, ALPN NAME"} (or
+         * {@code "..., no ALPN"}), e.g. {@code "TLSv1.3, TLS_AES_128_GCM_SHA256, ALPN http/1.1"}.
+         */
+        TLS_HANDSHAKE,
+        /** The TLS handshake failed (an untrusted certificate, a plaintext server, an alert); detail: why. */
+        TLS_FAILED,
         /** Request bytes were written (coalesced). */
         SENT,
         /** A write failed (the server closed or reset first); detail: why. */
         SEND_FAILED,
-        /** We sent our FIN; detail: how ("shutdown SHUT_WR", "close"). */
+        /** We sent our TLS close_notify alert; detail: null, or "reply" when it answered the server's (TLS 1.2). */
+        OUR_CLOSE_NOTIFY,
+        /**
+         * We sent our FIN; detail: how ("shutdown SHUT_WR", "close"), on TLS followed by
+         * ", no close_notify" when no close_notify went before it ({@code --tcp-fin-only}).
+         */
         OUR_FIN,
         /** We reset the connection (SO_LINGER 0 and close); detail: how. */
         OUR_RST,
@@ -34,12 +46,19 @@ public final class Timeline {
         FIRST_BYTE,
         /** Response bytes arrived (coalesced). */
         RECEIVED,
-        /** read() returned -1: the server's FIN. */
+        /** The server's TLS close_notify alert arrived: its application data ends here (RFC 8446 §6.1). */
+        CLOSE_NOTIFY,
+        /**
+         * read() returned -1: the server's FIN. On TLS, detail says whether its close_notify came
+         * first: "after close_notify" (perhaps with the bytes ignored after it), or "no close_notify".
+         */
         SERVER_FIN,
         /** The connection was reset: an RST arrived; detail: the error, e.g. "Connection reset". */
         RST,
         /** We gave up waiting: nothing ended the stream in time. */
-        TIMEOUT
+        TIMEOUT,
+        /** A TLS error after the handshake: a fatal alert from the server, or a record we could not read; detail: why. */
+        TLS_ERROR
     }
 
     /**
@@ -68,15 +87,20 @@ public final class Timeline {
                 case CONNECT -> "connect " + detail;
                 case CONNECTED -> detail == null ? "connected" : "connected to " + detail;
                 case CONNECT_FAILED -> "connect failed: " + detail;
+                case TLS_HANDSHAKE -> "TLS handshake done: " + detail;
+                case TLS_FAILED -> "TLS handshake failed: " + detail;
                 case SENT -> "sent " + bytes + " B" + runSuffix("write");
                 case SEND_FAILED -> "send failed: " + detail;
+                case OUR_CLOSE_NOTIFY -> detail == null ? "our close_notify" : "our close_notify (" + detail + ")";
                 case OUR_FIN -> "our FIN (" + detail + ")";
                 case OUR_RST -> "our RST (" + detail + ")";
                 case FIRST_BYTE -> "first response byte";
                 case RECEIVED -> "received " + bytes + " B" + runSuffix("read");
-                case SERVER_FIN -> "server FIN";
+                case CLOSE_NOTIFY -> "server close_notify";
+                case SERVER_FIN -> detail == null ? "server FIN" : "server FIN (" + detail + ")";
                 case RST -> detail == null ? "RST" : "RST (" + detail + ")";
                 case TIMEOUT -> detail == null ? "timeout" : "timeout (" + detail + ")";
+                case TLS_ERROR -> "TLS error: " + detail;
             };
         }
 
@@ -202,6 +226,28 @@ public final class Timeline {
             return point(Kind.CONNECT_FAILED, why);
         }
 
+        synchronized long tlsHandshake(String negotiated) {
+            return point(Kind.TLS_HANDSHAKE, negotiated);
+        }
+
+        /** The handshake failed: like a failed connect, this ends the exchange. */
+        synchronized long tlsFailed(String why) {
+            ended = true;
+            return point(Kind.TLS_FAILED, why);
+        }
+
+        synchronized long tlsError(String why) {
+            return point(Kind.TLS_ERROR, why);
+        }
+
+        synchronized long ourCloseNotify(String how) {
+            return point(Kind.OUR_CLOSE_NOTIFY, how);
+        }
+
+        synchronized long closeNotify() {
+            return point(Kind.CLOSE_NOTIFY, null);
+        }
+
         synchronized long sent(long bytes) {
             return run(Kind.SENT, bytes);
         }
@@ -229,6 +275,11 @@ public final class Timeline {
 
         synchronized void serverFin() {
             end(Kind.SERVER_FIN, null);
+        }
+
+        /** The server's FIN, with what TLS says of it (see {@link Kind#SERVER_FIN}); null on plain TCP. */
+        synchronized void serverFin(String detail) {
+            end(Kind.SERVER_FIN, detail);
         }
 
         synchronized void rst(String why) {

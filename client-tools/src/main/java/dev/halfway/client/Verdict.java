@@ -5,7 +5,11 @@ package dev.halfway.client;
  * decides it, so the report, the exit status and the regression runner always agree.
  */
 public enum Verdict {
-    /** A whole response (as long as its Content-Length said), ended by the server's FIN. */
+    /**
+     * A whole response (as long as its Content-Length said), ended by the server's FIN. On TLS
+     * too when no close_notify came before the FIN: the bytes say the response is whole, and the
+     * report's close_notify field says the rest.
+     */
     COMPLETE("complete", 0),
     /** We closed or reset on purpose ({@code --close}, {@code --reset}) or stopped reading after N bytes. */
     CLOSED_BY_US("closed-by-us", 0),
@@ -18,7 +22,9 @@ public enum Verdict {
     /** Nothing ended the stream within the timeout. */
     TIMEOUT("timeout", 6),
     /** The connection could not be made. */
-    CONNECT_FAILED("connect-failed", 7);
+    CONNECT_FAILED("connect-failed", 7),
+    /** The TLS handshake failed: an untrusted certificate, a plaintext server, an alert. */
+    TLS_FAILED("tls-failed", 8);
 
     /** The exit status for a command-line error. */
     public static final int USAGE = 2;
@@ -42,6 +48,9 @@ public enum Verdict {
     public static Verdict of(Exchange.Result r) {
         if (r.connectError() != null) {
             return CONNECT_FAILED;
+        }
+        if (r.tls() != null && r.tls().handshakeFailure() != null) {
+            return TLS_FAILED;
         }
         if (r.end() == StreamEnd.CLOSED) {
             return CLOSED_BY_US;

@@ -49,7 +49,7 @@ class BenchCommandTest {
             assertEquals("no-shut", r.get("afterSend").asText());
             assertEquals(40, r.get("completed").asLong());
             assertEquals(0, r.get("failed").asLong());
-            assertEquals(List.of("status", "truncated", "reset", "timeout", "connect", "io"), names(r.get("failures")));
+            assertEquals(List.of("status", "truncated", "reset", "timeout", "connect", "tls", "io"), names(r.get("failures")));
             r.get("failures").forEach(v -> assertEquals(0, v.asLong(), r.toString()));
             assertEquals(0, r.get("errors").size());
             assertEquals(40 * 5, r.get("bodyBytes").asLong());
@@ -187,6 +187,51 @@ class BenchCommandTest {
         Cli.Run ftp = Cli.run("bench", "ftp://127.0.0.1/");
         assertEquals(2, ftp.exit(), ftp.said());
         assertTrue(ftp.err().contains("only http://"), ftp.said());
+    }
+
+    @Test
+    void overTlsEachRequestIsAFullHandshakeThatHalfClosesWithClose_notify() throws Exception {
+        try (TlsServer server = TlsServer.start(TlsPlan.BOTH, conn -> {
+            conn.readToEnd();
+            conn.write(HELLO);
+            conn.closeNotify();
+            conn.fin();
+        })) {
+            Cli.Run run = Cli.run("bench", "--insecure", "--shut-wr", "-c", "2", "-n", "6", "--json", server.url("/hello.txt"));
+
+            assertEquals(0, run.exit(), run.said());
+            JsonNode r = JSON.readTree(run.out());
+            assertEquals(6, r.get("completed").asLong(), r.toString());
+            assertEquals(6 * 5, r.get("bodyBytes").asLong(), "the decrypted bodies: " + r);
+            assertEquals(6, server.fullHandshakes(), "no session was resumed");
+            for (int i = 0; i < 6; i++) {
+                assertEquals(TlsServer.ClientEnd.CLOSE_NOTIFY, server.takeClientEnd(2000), "request " + i + ": " + run.said());
+            }
+            assertEquals("GET /hello.txt HTTP/1.0\r\nHost: " + server.target() + "\r\n\r\n", ascii(server.takeReceived(1000)));
+        }
+    }
+
+    @Test
+    void overTlsAnUntrustedCertificateFailsEveryRequestAsTls() throws Exception {
+        try (TlsServer server = TlsServer.start(TlsPlan.BOTH, conn -> conn.readToEnd())) {
+            Cli.Run run = Cli.run("bench", "-n", "3", "--json", server.url("/"));
+
+            assertEquals(1, run.exit(), run.said());
+            JsonNode r = JSON.readTree(run.out());
+            assertEquals(3, r.get("failures").get("tls").asLong(), r.toString());
+            assertEquals(3, r.get("failed").asLong(), r.toString());
+            assertTrue(r.get("errors").get("tls").asText().startsWith("the server's certificate is not trusted"), r.toString());
+        }
+    }
+
+    @Test
+    void tlsOptionsNeedAnHttpsUrl() {
+        for (String args : List.of("--tls http://127.0.0.1:1/", "--insecure http://127.0.0.1:1/",
+                "--tls-version 1.3 http://127.0.0.1:1/", "--tls-version 1.0 https://127.0.0.1:1/")) {
+            Cli.Run run = Cli.run(("bench " + args).split(" "));
+            assertEquals(2, run.exit(), args + ": " + run.said());
+            assertTrue(run.err().startsWith("halfway-client bench: "), run.err());
+        }
     }
 
     private static List<String> names(JsonNode node) {

@@ -170,6 +170,35 @@ class LadderGoldenTest {
                 s.at(0.3).rec.ourFin("shutdown SHUT_WR");
                 s.at(0.7).rec.received(120);
                 s.at(0.8).rec.serverFin();
+            }),
+            // TLS 1.3, the default half-close: our close_notify then FIN; the server's close_notify then FIN.
+            new Case("tls-half-close", "GET / HTTP/1.0", "HTTP/1.0 200 OK", s -> {
+                s.at(0).rec.connect("127.0.0.1:8443");
+                s.at(0.1).rec.connected(null);
+                s.at(9.8).rec.tlsHandshake("TLSv1.3, TLS_AES_256_GCM_SHA384, ALPN http/1.1");
+                s.at(10.0).rec.sent(74);
+                s.at(10.1).rec.ourCloseNotify(null);
+                s.at(10.1).rec.ourFin("shutdown SHUT_WR");
+                s.at(11.5).rec.received(4218);
+                s.at(11.6).rec.closeNotify();
+                s.at(11.6).rec.serverFin("after close_notify");
+            }),
+            // TLS 1.2 --tcp-fin-only against a server that ends with a bare FIN too: a possible truncation each way.
+            new Case("tls-bare-fin", "GET / HTTP/1.0", "HTTP/1.0 200 OK", s -> {
+                s.at(0).rec.connect("127.0.0.1:8443");
+                s.at(0.1).rec.connected(null);
+                s.at(12.4).rec.tlsHandshake("TLSv1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, no ALPN");
+                s.at(12.6).rec.sent(74);
+                s.at(12.7).rec.ourFin("shutdown SHUT_WR, no close_notify");
+                s.at(13.9).rec.received(4218);
+                s.at(14.0).rec.serverFin("no close_notify");
+            }),
+            // A self-signed certificate without --insecure.
+            new Case("tls-untrusted", "GET / HTTP/1.0", null, s -> {
+                s.at(0).rec.connect("127.0.0.1:8443");
+                s.at(0.1).rec.connected(null);
+                s.at(8.7).rec.tlsFailed("the server's certificate is not trusted: unable to find valid certification "
+                        + "path to requested target (a self-signed certificate? --insecure accepts any certificate)");
             }));
 
     static Stream<Arguments> cases() {
@@ -260,6 +289,25 @@ class LadderGoldenTest {
                     name + " has no response bytes:\n" + byName.get(name));
         }
         assertTrue(byName.get("no-shut").lines().noneMatch(l -> l.matches(".*\\|-+ FIN -+>\\|")), "--no-shut sends no FIN");
+        assertRows(byName.get("tls-half-close"),
+                "0.1 ms  \\|-+ ACK -+>\\|",
+                "9.8 ms  \\|<-+ TLSv1.3 handshake, ALPN http/1.1 -+>\\|",
+                "9.8 ms  \\| +\\(TLS_AES_256_GCM_SHA384\\) +\\|",
+                "10.0 ms  \\|-+ GET / HTTP/1.0 \\(74 B\\) -+>\\|",
+                "10.1 ms  \\|-+ close_notify -+>\\|",
+                "10.1 ms  \\|-+ FIN -+>\\|",
+                "11.5 ms  \\|<-+ 4218 B -+\\|",
+                "11.6 ms  \\|<-+ close_notify -+\\|",
+                "11.6 ms  \\|<-+ FIN -+\\|");
+        assertRows(byName.get("tls-bare-fin"),
+                "12.4 ms  \\|<-+ TLSv1.2 handshake, no ALPN -+>\\|",
+                "12.4 ms  \\| +\\(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\\) +\\|",
+                "12.7 ms  \\|-+ FIN \\(no close_notify\\) -+>\\|",
+                "14.0 ms  \\|<-+ FIN \\(no close_notify\\) -+\\|");
+        assertTrue(byName.get("tls-bare-fin").lines().noneMatch(l -> l.contains("close_notify -")), byName.get("tls-bare-fin"));
+        assertRows(byName.get("tls-untrusted"),
+                "8.7 ms  \\| +\\(TLS handshake failed\\) +\\|",
+                "8.7 ms  \\| +\\(the server's certificate is not trusted\\) +\\|");
         // our FIN splits the bytes received into two runs
         assertRows(byName.get("fin-mid-response"), "150.0 ms  \\|<-+ 131072 B -+\\|", "300.2 ms  \\|-+ FIN -+>\\|",
                 "300.4 ms  \\|<-+ 131072 B -+\\|", "310.0 ms  \\|<-+ FIN -+\\|");

@@ -80,6 +80,88 @@ class RegressRunnerTest {
         }
     }
 
+    /** How a TLS test server ends a connection after reading the client's request to its end. */
+    enum TlsEnding {
+        /** The file, then close_notify and FIN: halfway on TLS 1.3. */
+        ANSWER_CLOSE_NOTIFY_FIN,
+        /** The file, then a bare FIN. */
+        ANSWER_BARE_FIN,
+        /** No answer: close_notify and FIN at once (a server that takes the client's close_notify for "gone"). */
+        CLOSE_NOTIFY_FIN
+    }
+
+    @Test
+    void theSameCasesPassOverTlsAgainstAServerThatHonoursHalfClose(@TempDir Path www) throws Exception {
+        Fixtures.make(www);
+        try (TlsServer server = tlsServer(www, TlsEnding.ANSWER_CLOSE_NOTIFY_FIN)) {
+            Cli.Run run = Cli.run(regressTls(server));
+
+            assertEquals(0, run.exit(), run.said());
+            List<String> lines = run.out().lines().toList();
+            for (int i = 0; i < 3; i++) {
+                assertTrue(lines.get(i).startsWith("PASS  " + HALF_CLOSE_CASES.get(i) + " "), lines.get(i));
+                assertTrue(lines.get(i).contains(" complete close_notify+FIN "), lines.get(i));
+                assertEquals(TlsServer.ClientEnd.CLOSE_NOTIFY, server.takeClientEnd(2000), "over TLS the half-close is close_notify");
+            }
+            assertEquals("3 passed, 0 failed", lines.get(3));
+            assertEquals("GET /hc-small.txt HTTP/1.0\r\n\r\n", ascii(server.takeReceived(2000)), "the case's bytes, inside the session");
+            assertEquals(3, server.fullHandshakes());
+        }
+    }
+
+    @Test
+    void overTlsAFinWithoutClose_notifyFails(@TempDir Path www) throws Exception {
+        Fixtures.make(www);
+        try (TlsServer server = tlsServer(www, TlsEnding.ANSWER_BARE_FIN)) {
+            Cli.Run run = Cli.run(regressTls(server));
+
+            assertEquals(1, run.exit(), run.said());
+            List<String> lines = run.out().lines().toList();
+            for (int i = 0; i < 3; i++) {
+                assertTrue(lines.get(i).startsWith("FAIL  " + HALF_CLOSE_CASES.get(i) + " "), lines.get(i));
+                assertTrue(lines.get(i).contains("the server's FIN came without its close_notify"), lines.get(i));
+            }
+            assertEquals("0 passed, 3 failed", lines.get(3));
+        }
+    }
+
+    @Test
+    void overTlsAServerThatClosesOnOurClose_notifyFails(@TempDir Path www) throws Exception {
+        Fixtures.make(www);
+        try (TlsServer server = tlsServer(www, TlsEnding.CLOSE_NOTIFY_FIN)) {
+            Cli.Run run = Cli.run(regressTls(server));
+
+            assertEquals(1, run.exit(), run.said());
+            List<String> lines = run.out().lines().toList();
+            for (int i = 0; i < 3; i++) {
+                assertTrue(lines.get(i).startsWith("FAIL  " + HALF_CLOSE_CASES.get(i) + " "), lines.get(i));
+                assertTrue(lines.get(i).contains("expected complete, got no-response"), lines.get(i));
+            }
+        }
+    }
+
+    @Test
+    void overTlsASelfSignedCertificateNeedsInsecure(@TempDir Path www) throws Exception {
+        try (TlsServer server = tlsServer(www, TlsEnding.ANSWER_CLOSE_NOTIFY_FIN)) {
+            Cli.Run run = Cli.run("regress", "--tls", "--target", server.target(), "--only", "half-close-small");
+
+            assertEquals(1, run.exit(), run.said());
+            assertTrue(run.out().startsWith("FAIL  half-close-small expected complete, got tls-failed (TLS handshake failed: "
+                    + "the server's certificate is not trusted"), run.said());
+        }
+    }
+
+    @Test
+    void tlsOptionsGoWithTls() {
+        for (List<String> args : List.of(List.of("--insecure"), List.of("--tls-version", "1.3"), List.of("--tls", "--tls-version", "1.0"))) {
+            List<String> line = new ArrayList<>(List.of("regress", "--target", "127.0.0.1:9"));
+            line.addAll(args);
+            Cli.Run run = Cli.run(line.toArray(String[]::new));
+            assertEquals(2, run.exit(), args + ": " + run.said());
+            assertFalse(run.out().contains("passed"), run.said());
+        }
+    }
+
     @Test
     void listPrintsEveryBuiltInCase() throws Exception {
         Cli.Run run = Cli.run("regress", "--list");
@@ -366,6 +448,33 @@ class RegressRunnerTest {
                         .getBytes(StandardCharsets.US_ASCII));
             }
             socket.getOutputStream().write(body);
+        });
+    }
+
+    private static String[] regressTls(TlsServer server) {
+        List<String> args = new ArrayList<>(List.of("regress", "--tls", "--insecure", "--target", server.target(), "--only"));
+        args.addAll(HALF_CLOSE_CASES);
+        return args.toArray(String[]::new);
+    }
+
+    /** {@link #honouringServer}'s answers over TLS 1.3, reading to the client's close_notify (or FIN), then ending as told. */
+    private static TlsServer tlsServer(Path www, TlsEnding ending) throws Exception {
+        return TlsServer.start(List.of("TLSv1.3"), conn -> {
+            byte[] request = conn.readToEnd();
+            if (ending != TlsEnding.CLOSE_NOTIFY_FIN) {
+                String[] parts = ascii(request).split("\r?\n", 2)[0].split(" ");
+                Path file = www.resolve(parts[1].substring(1));
+                byte[] body = Files.isRegularFile(file) ? Files.readAllBytes(file) : "missing\n".getBytes(StandardCharsets.US_ASCII);
+                if (parts.length == 3) {
+                    conn.write(("HTTP/1.0 " + (Files.isRegularFile(file) ? "200 OK" : "404 Not Found") + "\r\nContent-Length: "
+                            + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                conn.write(body);
+            }
+            if (ending != TlsEnding.ANSWER_BARE_FIN) {
+                conn.closeNotify();
+            }
+            conn.fin();
         });
     }
 

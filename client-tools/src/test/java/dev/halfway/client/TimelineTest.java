@@ -173,7 +173,8 @@ class TimelineTest {
         String drawn = Ladder.render(timeline, "GET / HTTP/1.0", "HTTP/1.0 200 OK");
 
         List<String> rows = drawn.lines().skip(1).toList();
-        assertEquals(Kind.values().length + 1, rows.size(), "one row per event, two for the handshake:\n" + drawn);
+        assertEquals(Kind.values().length + 2, rows.size(),
+                "one row per event, two for the TCP handshake and for a failed TLS handshake:\n" + drawn);
         assertTrue(rows.stream().allMatch(r -> r.length() == 61 && r.charAt(12) == '|' && r.charAt(60) == '|'), drawn);
         assertEquals(Kind.values().length, timeline.trace().lines().count());
     }
