@@ -226,6 +226,13 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         if (failure != null) { // Jetty closed the endpoint as the handshake failed
             deliver(new Event.TlsFailed(System.nanoTime(), outbound.flushed(), describe(failure)));
         }
+        if (tls != null && life.transport() == Transport.TLS && life.phase() == Lifecycle.Phase.LINGERING
+                && !life.inputEnded()) {
+            // After our close_notify and FIN, the socket's EOF (or reset) without a close_notify
+            // before it makes Jetty close the endpoint inside the fill, before the fill can return
+            // -1: this close is how that input end shows. Say which end it was, as a fill would.
+            deliver(new Event.InputEnded(System.nanoTime(), outbound.flushed(), null, null, inputEnd()));
+        }
         deliver(new Event.Closed(System.nanoTime(), outbound.flushed()));
     }
 

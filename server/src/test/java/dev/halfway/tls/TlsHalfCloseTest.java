@@ -206,6 +206,42 @@ class TlsHalfCloseTest {
         assertHalfClosedAndComplete(halfway.onlyJson(), "fin-without-close_notify");
     }
 
+    /**
+     * socat with {@code shut-down} whose stdin ends only after the whole response arrived: its bare
+     * FIN reaches halfway while it lingers after its close_notify and FIN. The log must still say
+     * the input ended without close_notify (a TLS client that just closes its socket, as Chromium
+     * does, looks the same).
+     */
+    @Test
+    void aBareFinAfterTheResponseIsLoggedAsFinWithoutCloseNotify() throws Exception {
+        Path socatErr = scratch.resolve("socat-late-fin.err");
+        Process socat = Peer.start(new ProcessBuilder("socat", "-t", "5", "-",
+                "OPENSSL:127.0.0.1:" + halfway.port() + ",verify=0,shut-down").redirectError(socatErr.toFile()));
+        byte[] got;
+        try {
+            socat.getOutputStream().write("GET /small.txt HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socat.getOutputStream().flush();
+            // The whole response (halfway wrote it, then its close_notify and FIN, and lingers)...
+            got = readResponse(socat.getInputStream());
+            // ...and only now socat's stdin ends: shut-down, a FIN without close_notify.
+            socat.getOutputStream().close();
+            assertEquals(-1, socat.getInputStream().read(), "nothing after the response, then the end");
+            assertTrue(socat.waitFor(10, TimeUnit.SECONDS), "socat exits after its stdin ended");
+            assertEquals(0, socat.exitValue(), () -> "socat's exit status; stderr: " + read(socatErr));
+        } finally {
+            Peer.stop(socat);
+        }
+        Reply reply = Reply.of(got);
+        assertEquals("HTTP/1.0 200 OK", reply.statusLine());
+        assertEquals(Site.SMALL, reply.bodyText());
+
+        Map<String, Object> line = halfway.onlyJson();
+        assertEquals("complete", line.get("outcome"), line::toString);
+        assertEquals("after-response", line.get("fin"), line::toString);
+        assertEquals("client-eof", line.get("linger"), line::toString);
+        assertEquals("fin-without-close_notify", line.get("inputEnd"), line::toString);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** The client's input ended (by {@code end}) while the 10 MiB were owed, and every byte was written. */
@@ -248,6 +284,24 @@ class TlsHalfCloseTest {
         assertTrue(m.find(), log);
         assertEquals(GET_BIG.length, Long.parseLong(m.group(1)), log);
         assertEquals(bytesToClient, Long.parseLong(m.group(2)), log);
+    }
+
+    /** One HTTP response from {@code in}: its head, and as many body bytes as its Content-Length says. */
+    private static byte[] readResponse(InputStream in) throws IOException {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        long need = -1;
+        while (need < 0 || got.size() < need) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("the response ended early: " + got.toString(StandardCharsets.ISO_8859_1));
+            }
+            got.write(b);
+            if (need < 0 && got.size() >= 4 && got.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                Reply head = Reply.of(got.toByteArray());
+                need = got.size() + Long.parseLong(head.field("Content-Length"));
+            }
+        }
+        return got.toByteArray();
     }
 
     /**
