@@ -226,6 +226,12 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         if (failure != null) { // Jetty closed the endpoint as the handshake failed
             deliver(new Event.TlsFailed(System.nanoTime(), outbound.flushed(), describe(failure)));
         }
+        IOException flushFailure = tls == null ? null : tls.takeFlushFailure();
+        if (flushFailure != null && life.phase() == Lifecycle.Phase.RESPONDING) {
+            // Jetty closed the endpoint because a write to the socket failed, and fails the
+            // write's callback only after this close: the failed write, as writeFailed would say it.
+            writeFailed(flushFailure);
+        }
         if (tls != null && life.transport() == Transport.TLS && life.phase() == Lifecycle.Phase.LINGERING
                 && !life.inputEnded()) {
             // After our close_notify and FIN, the socket's EOF (or reset) without a close_notify
