@@ -232,9 +232,17 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         if (failure != null) { // Jetty closed the endpoint as the handshake failed
             deliver(new Event.TlsFailed(System.nanoTime(), outbound.flushed(), describe(failure)));
         }
-        if (tls != null && life.phase() == Lifecycle.Phase.LINGERING) {
-            // Jetty closes the socket when its input ends after our FIN, inside the fill that
-            // would have told us: say how it ended (a close_notify is always read before that).
+        IOException flushFailure = tls == null ? null : tls.takeFlushFailure();
+        if (flushFailure != null && life.phase() == Lifecycle.Phase.RESPONDING) {
+            // Jetty closed the endpoint because a write to the socket failed, and fails the
+            // write's callback only after this close: the failed write, as writeFailed would say it.
+            writeFailed(flushFailure);
+        }
+        if (tls != null && life.transport() == Transport.TLS && life.phase() == Lifecycle.Phase.LINGERING
+                && !life.inputEnded()) {
+            // After our close_notify and FIN, the socket's EOF (or reset) without a close_notify
+            // before it makes Jetty close the endpoint inside the fill, before the fill can return
+            // -1: this close is how that input end shows. Say which end it was, as a fill would.
             deliver(new Event.InputEnded(System.nanoTime(), outbound.flushed(), null, null, inputEnd()));
         }
         deliver(new Event.Closed(System.nanoTime(), outbound.flushed()));

@@ -41,6 +41,7 @@ final class TlsConnection extends SslConnection {
     private ByteBuffer plaintext;
     private boolean handshaken;
     private Throwable failure;
+    private IOException flushFailure;
 
     TlsConnection(ByteBufferPool pool, Executor executor, EndPoint socket, SSLEngine engine) {
         super(pool, executor, socket, engine, false, false);
@@ -98,6 +99,30 @@ final class TlsConnection extends SslConnection {
         plaintext.put(input.duplicate().position(from).limit(from + filled)).flip();
         input.limit(from);
         return 0;
+    }
+
+    /**
+     * Remembers why writing to the socket failed. Jetty's decrypted endpoint closes itself when
+     * its flush fails and only then fails the write's callback, so the connection hears of the
+     * close first and must ask here whether it was a failed write.
+     */
+    @Override
+    protected boolean networkFlush(ByteBuffer output) throws IOException {
+        try {
+            return super.networkFlush(output);
+        } catch (IOException e) {
+            if (flushFailure == null) {
+                flushFailure = e;
+            }
+            throw e;
+        }
+    }
+
+    /** Why a write to the socket failed, once; null if none did. */
+    IOException takeFlushFailure() {
+        IOException e = flushFailure;
+        flushFailure = null;
+        return e;
     }
 
     /** The plaintext a client sent instead of a TLS record, once; null for a TLS client. */
