@@ -15,6 +15,10 @@ public interface AccessLog {
 
     /** The log the {@code --access-log} option names, writing to {@code out}. */
     static AccessLog of(LogFormat format, PrintStream out) {
+        return of(format, Lines.of(out));
+    }
+
+    private static AccessLog of(LogFormat format, Lines out) {
         return switch (format) {
             case CLF -> new CommonLogFormat(out);
             case JSON -> new JsonLines(out);

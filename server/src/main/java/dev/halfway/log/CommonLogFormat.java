@@ -2,7 +2,6 @@ package dev.halfway.log;
 
 import dev.halfway.conn.AccessRecord;
 import dev.halfway.conn.Transport;
-import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -19,9 +18,9 @@ import java.util.Locale;
 final class CommonLogFormat implements AccessLog {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US).withZone(ZoneOffset.UTC);
-    private final PrintStream out;
+    private final Lines out;
 
-    CommonLogFormat(PrintStream out) {
+    CommonLogFormat(Lines out) {
         this.out = out;
     }
 
@@ -45,7 +44,7 @@ final class CommonLogFormat implements AccessLog {
             line.append(" tls=").append(r.transport() == Transport.TCP_ON_TLS_PORT ? "plaintext" : r.tls() == null ? "-" : r.tls())
                     .append(" end=").append(r.inputEnd() == null ? "-" : r.inputEnd().label());
         }
-        out.println(line);
+        out.println(line.toString());
     }
 
     static void escape(String s, StringBuilder into) {

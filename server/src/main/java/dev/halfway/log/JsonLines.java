@@ -3,7 +3,6 @@ package dev.halfway.log;
 import dev.halfway.conn.AccessRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -12,9 +11,9 @@ import java.util.Map;
 /** One JSON object per line (JSON Lines), written with jackson-databind; keys are documented in the README. */
 final class JsonLines implements AccessLog {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final PrintStream out;
+    private final Lines out;
 
-    JsonLines(PrintStream out) {
+    JsonLines(Lines out) {
         this.out = out;
     }
 
