@@ -15,10 +15,15 @@ public interface AccessLog {
 
     /** The log the {@code --access-log} option names, writing to {@code out}. */
     static AccessLog of(LogFormat format, PrintStream out) {
-        return of(format, Lines.of(out));
+        return writing(format, Lines.of(out));
     }
 
-    private static AccessLog of(LogFormat format, Lines out) {
+    /** The log the {@code --access-log} option names, writing to {@code --access-log-file}. */
+    static AccessLog of(LogFormat format, LogFile file) {
+        return writing(format, file);
+    }
+
+    private static AccessLog writing(LogFormat format, Lines out) {
         return switch (format) {
             case CLF -> new CommonLogFormat(out);
             case JSON -> new JsonLines(out);
