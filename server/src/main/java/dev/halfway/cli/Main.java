@@ -6,6 +6,7 @@ import dev.halfway.http.Product;
 import dev.halfway.io.Server;
 import dev.halfway.io.ServerConfig;
 import dev.halfway.log.AccessLog;
+import dev.halfway.log.LogFile;
 import dev.halfway.log.LogFormat;
 import dev.halfway.tls.TlsIdentity;
 import java.io.IOException;
@@ -21,18 +22,20 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code java -jar halfway-server.jar}: parses the options, serves until SIGTERM or Ctrl-C, then
- * drains and exits 0. A bad option or an unusable root or address is one line on stderr and a
- * non-zero exit, never a stack trace.
+ * drains and exits 0; SIGHUP reopens the {@code --access-log-file} (and is ignored without one).
+ * A bad option or an unusable root, log file or address is one line on stderr and a non-zero
+ * exit, never a stack trace.
  */
 @Command(name = "halfway-server", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         defaultValueProvider = ConfigOptions.class, sortOptions = false, usageHelpAutoWidth = true,
         description = "A strict HTTP/1.0 static-file server that honours TCP half-close.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped by SIGTERM or Ctrl-C after draining", "1:could not serve (address in use, ...)",
-                "2:bad option or document root"})
+                "2:bad option, document root or access log file"})
 public final class Main implements Callable<Integer> {
     // The defaults of the options that set a ServerConfig setting are ServerConfig's, given by
-    // ConfigOptions; only --root and --access-log, which have no ServerConfig default, name theirs here.
+    // ConfigOptions; only --root and --access-log, which have no ServerConfig default, name theirs here
+    // (--access-log-file has none: without it the log is on stdout).
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
 
@@ -46,8 +49,12 @@ public final class Main implements Callable<Integer> {
     Path root;
 
     @Option(names = "--access-log", defaultValue = "clf", paramLabel = "clf|json|off",
-            description = "Access log on stdout: Common Log Format plus fields, JSON lines, or off (default: ${DEFAULT-VALUE}).")
+            description = "Access log format, on stdout or in --access-log-file: Common Log Format plus fields, JSON lines, or off (default: ${DEFAULT-VALUE}).")
     String accessLog;
+
+    @Option(names = "--access-log-file", paramLabel = "PATH",
+            description = "Write the access log to this file (appended, created if missing) instead of stdout; SIGHUP reopens it, for log rotation.")
+    Path accessLogFile;
 
     @Option(names = "--linger", converter = DurationConverter.class,
             description = "After our FIN, how long to wait for the client's EOF (default: ${DEFAULT-VALUE}).")
@@ -132,6 +139,8 @@ public final class Main implements Callable<Integer> {
 
     private final PrintStream out;
     private final PrintStream err;
+    /** The --access-log-file, once {@link #config} has opened it; else null. */
+    private LogFile logFile;
 
     Main(PrintStream out, PrintStream err) {
         this.out = out;
@@ -182,11 +191,14 @@ public final class Main implements Callable<Integer> {
             err.println("halfway-server: " + e.getMessage());
             return EXIT_USAGE;
         }
+        // From here on a SIGHUP must not take the JVM's default action, which is to exit.
+        Signals.onHangup(logFile == null ? () -> { } : this::reopenLogFile);
         Server server = new Server(config);
         try {
             server.start();
         } catch (IOException e) {
             err.println("halfway-server: cannot listen on " + host + ":" + port + ": " + e.getMessage());
+            closeLogFile();
             return EXIT_FAILURE;
         }
         Signals.onTermination(() -> {
@@ -202,8 +214,30 @@ public final class Main implements Callable<Integer> {
         }
         out.flush();
         server.awaitStopped();
+        closeLogFile();
         out.flush();
         return 0;
+    }
+
+    /**
+     * SIGHUP with --access-log-file, on the signal's own thread: after logrotate (or anyone) has
+     * renamed the file, go on in a new one at the path. If that cannot be opened, the lines keep
+     * going to the file that was open, and the next SIGHUP tries again.
+     */
+    private void reopenLogFile() {
+        try {
+            logFile.reopen();
+        } catch (IOException e) {
+            err.println("halfway-server: SIGHUP: cannot reopen --access-log-file " + logFile.path() + ": " + LogFile.reason(e)
+                    + "; still writing to the file that was open; the next SIGHUP tries again");
+        }
+    }
+
+    /** Writes what the log file has buffered and closes it (at stop; tests call it too). */
+    void closeLogFile() {
+        if (logFile != null) {
+            logFile.close();
+        }
     }
 
     ServerConfig config() {
@@ -212,6 +246,9 @@ public final class Main implements Callable<Integer> {
             format = LogFormat.valueOf(accessLog.toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--access-log must be clf, json or off, not '" + accessLog + "'");
+        }
+        if (format == LogFormat.OFF && accessLogFile != null) {
+            throw new IllegalArgumentException("--access-log-file " + accessLogFile + " with --access-log off: there is no log to write");
         }
         // The sizes are read as longs; the parser's line and head limits are ints.
         int requestLineLimit = narrow(maxRequestLine, "--max-request-line");
@@ -223,8 +260,9 @@ public final class Main implements Callable<Integer> {
             throw new IllegalArgumentException(e.getMessage());
         }
         TlsIdentity identity = tlsIdentity();
+        ServerConfig.Builder builder;
         try {
-            return ServerConfig.builder(documentRoot, AccessLog.of(format, logStream()))
+            builder = ServerConfig.builder(documentRoot, AccessLog.of(format, logStream()))
                     .host(host)
                     .port(port)
                     .listing(!noListing)
@@ -239,12 +277,23 @@ public final class Main implements Callable<Integer> {
                     .cacheBytes(cacheBytes)
                     .cacheEntries(cacheEntries)
                     .cacheFileMax(cacheFileMax)
-                    .tls(identity)
-                    .build();
+                    .tls(identity);
+            builder.build();
         } catch (IllegalArgumentException e) {
             // ServerConfig checks every setting, and names them as it does; say them as options.
             throw new IllegalArgumentException(ConfigOptions.inOptionTerms(e.getMessage()));
         }
+        if (accessLogFile == null) {
+            return builder.build();
+        }
+        // Opened last, once every other setting has passed (the build above), so that a refused
+        // command line leaves no empty log file behind.
+        try {
+            logFile = LogFile.open(accessLogFile, err);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--access-log-file " + accessLogFile + ": cannot open it for append: " + LogFile.reason(e));
+        }
+        return builder.accessLog(AccessLog.of(format, logFile)).build();
     }
 
     /** The TLS identity the options name, or null for plain HTTP; refusals name the options. */
@@ -291,9 +340,9 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * The access log's stream: stdout, buffered and flushed by the server every sweep (at most
-     * 250 ms) and at stop, so a slow reader of stdout costs the I/O threads a memory copy, not a
-     * write(2) per connection.
+     * The access log's stream without --access-log-file: stdout, buffered and flushed by the
+     * server every sweep (at most 250 ms) and at stop, so a slow reader of stdout costs the I/O
+     * threads a memory copy, not a write(2) per connection. (The file is buffered the same way.)
      */
     private PrintStream logStream() {
         if (out != System.out) {

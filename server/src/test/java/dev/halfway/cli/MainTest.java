@@ -74,7 +74,7 @@ class MainTest {
         Run r = run("--help");
         assertEquals(0, r.exit(), r::describe);
         assertTrue(r.out().contains("Usage: halfway-server"), r::describe);
-        for (String option : List.of("--port", "--root", "--access-log", "--linger", "--follow-symlinks", "--no-listing")) {
+        for (String option : List.of("--port", "--root", "--access-log", "--access-log-file", "--linger", "--follow-symlinks", "--no-listing")) {
             assertTrue(r.out().contains(option), () -> option + " in usage:\n" + r.describe());
         }
         assertEquals("", r.err(), r::describe);
@@ -186,6 +186,13 @@ class MainTest {
                 new Bad("negative port", List.of("--port", "-1"), "--port"),
                 new Bad("port not a number", List.of("--port", "abc"), "abc"),
                 new Bad("unknown access-log format", List.of("--access-log", "xml"), "--access-log"),
+                new Bad("an access log file with the log off", List.of("--access-log", "off", "--access-log-file", "access.log"),
+                        "--access-log-file access.log with --access-log off"),
+                new Bad("an access log file in a directory that is not there", List.of("--access-log-file", "/no/such/dir/access.log"),
+                        "--access-log-file /no/such/dir/access.log: cannot open it for append: no such directory /no/such/dir"),
+                new Bad("an access log file that is a directory", List.of("--access-log-file", "/"),
+                        "--access-log-file /: cannot open it for append: Is a directory"),
+                new Bad("an access log file without its path", List.of("--access-log-file"), "--access-log-file"),
                 new Bad("linger with an unknown unit", List.of("--linger", "2x"), "2x"),
                 new Bad("negative head timeout", List.of("--head-timeout", "-1s"), "-1s"),
                 new Bad("size with an unknown unit", List.of("--linger-bytes", "1KB"), "1KB"),
@@ -218,6 +225,31 @@ class MainTest {
         List<String> args = new ArrayList<>(List.of("--root", root.toString()));
         args.addAll(bad.args());
         assertRefused(run(args.toArray(String[]::new)), 2, bad.mentions());
+    }
+
+    /** A command line refused for another option opens no log file: it is opened last, so nothing is left behind. */
+    @Test
+    void aRefusedCommandLineCreatesNoLogFile() {
+        Path log = root.resolve("access.log");
+        assertRefused(run("--root", root.toString(), "--access-log-file", log.toString(), "--port", "70000"), 2, "--port");
+        assertRefused(run("--root", root.toString(), "--access-log-file", log.toString(), "--tls-cert", "cert.pem"), 2, "--tls-cert");
+        assertFalse(Files.exists(log), "no file left behind");
+    }
+
+    /** --access-log-file: the lines go to the file, in the --access-log format, appended to what is there. */
+    @Test
+    void theAccessLogFileGetsTheLinesInTheChosenFormat() throws Exception {
+        Path log = Files.writeString(root.resolve("access.log"), "from an earlier run\n");
+        Main main = new Main(System.out, System.err);
+        new picocli.CommandLine(main).parseArgs("--root", root.toString(), "--access-log", "json", "--access-log-file", log.toString());
+        ServerConfig config = main.config();
+        config.accessLog().log(dev.halfway.conn.AccessRecord.builder().startMillis(0).remote("127.0.0.1", 40000)
+                .requestLine("GET /in-the-file HTTP/1.0").outcome(dev.halfway.conn.Outcome.COMPLETE, null).build());
+        main.closeLogFile();
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(2, lines.size(), lines::toString);
+        assertEquals("from an earlier run", lines.get(0));
+        assertTrue(lines.get(1).startsWith("{\"time\":") && lines.get(1).contains("\"request\":\"GET /in-the-file HTTP/1.0\""), lines.get(1));
     }
 
     @Test
