@@ -26,9 +26,9 @@ import java.nio.file.Path;
  * <p>Threads: lines are written by whatever thread logs (the I/O threads, one line as each
  * connection closes), flushes come from the server's sweep, and a reopen comes from the SIGHUP
  * handler's thread. One lock guards the current stream. A writer holds it to copy its line
- * (already encoded) into the 64 KiB buffer, and a flush to hand the buffer to the kernel: the
- * same lock, for the same work, that {@link PrintStream} takes around each println of the log on
- * stdout. A reopen holds it only to swap the stream: the new file is opened before, the old one
+ * (already encoded) into the 64 KiB buffer (when the buffer is full, to hand it to the kernel
+ * first), and a flush to hand the buffer to the kernel: the same lock, for the same work, that
+ * {@link PrintStream} takes around each println of the log on stdout. A reopen holds it only to swap the stream: the new file is opened before, the old one
  * flushed and closed after, outside the lock and on the reopening thread, so a reopen never
  * makes an I/O thread wait for an open(2) or a close(2). Once the swap is done no writer can reach
  * the old stream, so closing it needs no lock.
