@@ -37,7 +37,7 @@ public record Cidr(byte[] network, int prefix) {
 
     /**
      * Reads {@code address} or {@code address/prefix}; an address alone is a single host (/32 or
-     * /128). The address is a literal as {@link IpLiteral} reads it (no heading zeroes in IPv4,
+     * /128). The address is a literal as {@code IpLiteral} reads it (no heading zeroes in IPv4,
      * no zone in IPv6); the prefix is decimal without heading zeroes. No whitespace.
      *
      * @throws IllegalArgumentException naming {@code text} and what is wrong with it

@@ -23,7 +23,7 @@ import java.util.Arrays;
  * bytes with the CRLF; a line that has not ended by then fails at its 107th byte. The line ends only
  * with CRLF: a bare LF, or a CR not followed by LF, fails at once ("must not tolerate a single CR or
  * LF"). The fields are decoded when the CRLF has arrived ("must wait for the CRLF sequence before
- * starting to decode the addresses"). Addresses must be of the family named (see {@link IpLiteral}
+ * starting to decode the addresses"). Addresses must be of the family named (see {@code IpLiteral}
  * for the literal forms read); ports are 0..65535 in decimal without heading zeroes.
  *
  * <p><b>Version 2</b> (§2.2). The 12-byte signature; the 13th byte, version (high four bits, only
@@ -78,31 +78,34 @@ public final class ProxyHeaderParser {
     /** §2.1: "PROXY UNKNOWN" with two full IPv6 addresses and two 5-digit ports, CRLF included, is the longest line. */
     public static final int V1_MAX = 107;
 
-    static final String NOT_PROXY = "not a PROXY protocol header";
-    static final String V1_TOO_LONG = "PROXY v1 line longer than 107 bytes";
-    static final String V1_BARE_CR_LF = "PROXY v1 line has a CR or LF that is not its CRLF end";
-    static final String V1_PROTOCOL = "PROXY v1 protocol is not TCP4, TCP6 or UNKNOWN";
-    static final String V1_FIELDS = "PROXY v1 line is not two addresses and two ports after single spaces";
-    static final String V1_SOURCE_ADDRESS = "PROXY v1 source address is not an address of its family";
-    static final String V1_DESTINATION_ADDRESS = "PROXY v1 destination address is not an address of its family";
-    static final String V1_SOURCE_PORT = "PROXY v1 source port is not 0..65535 without heading zeroes";
-    static final String V1_DESTINATION_PORT = "PROXY v1 destination port is not 0..65535 without heading zeroes";
-    static final String V2_VERSION = "unsupported PROXY v2 version";
-    static final String V2_COMMAND = "unsupported PROXY v2 command";
-    static final String V2_FAMILY = "unsupported PROXY v2 address family";
-    static final String V2_TRANSPORT = "unsupported PROXY v2 transport protocol";
-    static final String V2_TOO_LONG = "PROXY v2 header longer than the limit";
-    static final String V2_SHORT_BLOCK = "PROXY v2 address block shorter than its family's addresses";
-    static final String V2_TLV = "PROXY v2 TLV runs past the end of the header";
-    static final String INPUT_ENDED_BEFORE = "input ended before a PROXY protocol header";
-    static final String INPUT_ENDED_INSIDE = "input ended inside the PROXY protocol header";
+    // The reasons of Failed and the whys of Local, fixed texts (public, so that a caller can tell
+    // them apart, e.g. a connection closed before sending anything from a broken header).
 
-    static final String V1_UNKNOWN = "PROXY v1 UNKNOWN";
-    static final String V2_LOCAL = "PROXY v2 LOCAL command";
-    static final String V2_UNSPEC_FAMILY = "PROXY v2 UNSPEC address family";
-    static final String V2_UNSPEC_TRANSPORT = "PROXY v2 UNSPEC transport protocol";
-    static final String V2_UNIX = "PROXY v2 AF_UNIX addresses";
-    static final String V2_DGRAM = "PROXY v2 DGRAM (UDP) transport";
+    public static final String NOT_PROXY = "not a PROXY protocol header";
+    public static final String V1_TOO_LONG = "PROXY v1 line longer than 107 bytes";
+    public static final String V1_BARE_CR_LF = "PROXY v1 line has a CR or LF that is not its CRLF end";
+    public static final String V1_PROTOCOL = "PROXY v1 protocol is not TCP4, TCP6 or UNKNOWN";
+    public static final String V1_FIELDS = "PROXY v1 line is not two addresses and two ports after single spaces";
+    public static final String V1_SOURCE_ADDRESS = "PROXY v1 source address is not an address of its family";
+    public static final String V1_DESTINATION_ADDRESS = "PROXY v1 destination address is not an address of its family";
+    public static final String V1_SOURCE_PORT = "PROXY v1 source port is not 0..65535 without heading zeroes";
+    public static final String V1_DESTINATION_PORT = "PROXY v1 destination port is not 0..65535 without heading zeroes";
+    public static final String V2_VERSION = "unsupported PROXY v2 version";
+    public static final String V2_COMMAND = "unsupported PROXY v2 command";
+    public static final String V2_FAMILY = "unsupported PROXY v2 address family";
+    public static final String V2_TRANSPORT = "unsupported PROXY v2 transport protocol";
+    public static final String V2_TOO_LONG = "PROXY v2 header longer than the limit";
+    public static final String V2_SHORT_BLOCK = "PROXY v2 address block shorter than its family's addresses";
+    public static final String V2_TLV = "PROXY v2 TLV runs past the end of the header";
+    public static final String INPUT_ENDED_BEFORE = "input ended before a PROXY protocol header";
+    public static final String INPUT_ENDED_INSIDE = "input ended inside the PROXY protocol header";
+
+    public static final String V1_UNKNOWN = "PROXY v1 UNKNOWN";
+    public static final String V2_LOCAL = "PROXY v2 LOCAL command";
+    public static final String V2_UNSPEC_FAMILY = "PROXY v2 UNSPEC address family";
+    public static final String V2_UNSPEC_TRANSPORT = "PROXY v2 UNSPEC transport protocol";
+    public static final String V2_UNIX = "PROXY v2 AF_UNIX addresses";
+    public static final String V2_DGRAM = "PROXY v2 DGRAM (UDP) transport";
 
     /** §2.1: "PROXY" and exactly one space. */
     private static final byte[] V1_SIGNATURE = "PROXY ".getBytes(StandardCharsets.US_ASCII);

@@ -10,7 +10,7 @@ public sealed interface ProxyResult {
      * The header carries the client's TCP connection (proxy-protocol.txt §2.1 TCP4/TCP6, §2.2
      * PROXY command over AF_INET/AF_INET6 with STREAM); the bytes after the header were left in
      * the buffer. Hosts are in the form {@link java.net.InetAddress#getHostAddress()} gives (see
-     * {@link IpLiteral}): {@code 192.0.2.1}, {@code 2001:db8:0:0:0:0:0:1}, and an IPv4-mapped IPv6
+     * {@code IpLiteral}): {@code 192.0.2.1}, {@code 2001:db8:0:0:0:0:0:1}, and an IPv4-mapped IPv6
      * address as its dotted quad, though {@code family} stays {@code "TCP6"} as the header said.
      *
      * @param version 1 (text) or 2 (binary)
