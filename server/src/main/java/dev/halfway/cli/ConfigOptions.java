@@ -51,7 +51,8 @@ final class ConfigOptions implements IDefaultValueProvider {
             new Setting("--max-connections", "maxConnections", Integer.toString(DEFAULT_MAX_CONNECTIONS)),
             new Setting("--cache-bytes", "cacheBytes", SizeConverter.format(DEFAULT_CACHE_BYTES)),
             new Setting("--cache-entries", "cacheEntries", Integer.toString(DEFAULT_CACHE_ENTRIES)),
-            new Setting("--cache-file-max", "cacheFileMax", SizeConverter.format(DEFAULT_CACHE_FILE_MAX)));
+            new Setting("--cache-file-max", "cacheFileMax", SizeConverter.format(DEFAULT_CACHE_FILE_MAX)),
+            new Setting("--proxy-from", "proxyFrom", ServerConfig.DEFAULT_PROXY_FROM_TEXT));
 
     private static final Map<String, Setting> BY_OPTION =
             SETTINGS.stream().collect(Collectors.toUnmodifiableMap(Setting::option, s -> s));

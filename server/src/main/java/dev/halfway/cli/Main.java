@@ -8,6 +8,7 @@ import dev.halfway.io.ServerConfig;
 import dev.halfway.log.AccessLog;
 import dev.halfway.log.LogFile;
 import dev.halfway.log.LogFormat;
+import dev.halfway.proxy.CidrList;
 import dev.halfway.tls.TlsIdentity;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -116,6 +117,14 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--no-listing", description = "Answer 403 for a directory without index.html instead of listing it.")
     boolean noListing;
+
+    @Option(names = "--proxy-protocol",
+            description = "Every connection starts with a PROXY protocol header (v1 or v2, HAProxy's send-proxy); required.")
+    boolean proxyProtocol;
+
+    @Option(names = "--proxy-from", paramLabel = "CIDR[,CIDR...]",
+            description = "With --proxy-protocol: the peers allowed to send the header (default: ${DEFAULT-VALUE}).")
+    String proxyFrom;
 
     @Option(names = "--tls-cert", paramLabel = "FILE",
             description = "Serve HTTPS: the certificate chain, PEM, leaf first (with --tls-key).")
@@ -261,6 +270,15 @@ public final class Main implements Callable<Integer> {
         }
         TlsIdentity identity = tlsIdentity();
         ServerConfig.Builder builder;
+        CidrList proxies;
+        try {
+            proxies = CidrList.parse(proxyFrom);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--proxy-from: " + e.getMessage());
+        }
+        if (identity != null && proxyProtocol) {
+            throw new IllegalArgumentException("--proxy-protocol with TLS is not supported yet: put the TLS hop in front of the proxy");
+        }
         try {
             builder = ServerConfig.builder(documentRoot, AccessLog.of(format, logStream()))
                     .host(host)
@@ -277,7 +295,8 @@ public final class Main implements Callable<Integer> {
                     .cacheBytes(cacheBytes)
                     .cacheEntries(cacheEntries)
                     .cacheFileMax(cacheFileMax)
-                    .tls(identity);
+                    .tls(identity)
+                    .proxyProtocol(proxyProtocol, proxies);
             builder.build();
         } catch (IllegalArgumentException e) {
             // ServerConfig checks every setting, and names them as it does; say them as options.

@@ -23,6 +23,9 @@ import java.util.List;
  * @param transport   plain TCP, TLS, or plaintext on the TLS port
  * @param tls         the negotiated TLS protocol ("TLSv1.3"), or null (plain, or no handshake completed)
  * @param inputEnd    how the client's input ended (close_notify or a bare FIN on TLS), or null when it did not
+ * @param proxyHost   behind a PROXY protocol proxy: the proxy's own address (and remoteHost is the
+ *                    client's, from the header); null when the connection came directly
+ * @param proxyPort   the proxy's port, or 0
  * @param events      the connection's timeline when tracing, else null
  */
 public record AccessRecord(
@@ -42,6 +45,8 @@ public record AccessRecord(
         Transport transport,
         String tls,
         InputEnd inputEnd,
+        String proxyHost,
+        int proxyPort,
         List<TraceEvent> events) {
 
     public AccessRecord {
@@ -57,7 +62,7 @@ public record AccessRecord(
     /** The same record with the connection's timeline attached (--trace). */
     public AccessRecord withEvents(List<TraceEvent> timeline) {
         return new AccessRecord(remoteHost, remotePort, startMillis, requestLine, status, bodyBytes, bodyOwed,
-                headBytes, durationMillis, fin, outcome, linger, reason, transport, tls, inputEnd,
+                headBytes, durationMillis, fin, outcome, linger, reason, transport, tls, inputEnd, proxyHost, proxyPort,
                 timeline == null ? null : List.copyOf(timeline));
     }
 
@@ -79,6 +84,8 @@ public record AccessRecord(
         private Transport transport = Transport.TCP;
         private String tls;
         private InputEnd inputEnd;
+        private String proxyHost;
+        private int proxyPort;
 
         private Builder() {}
 
@@ -132,6 +139,18 @@ public record AccessRecord(
             return this;
         }
 
+        /**
+         * The connection came through a PROXY protocol proxy: the client is {@code host:port} (from
+         * the header), and the address set so far (the peer's) becomes the proxy's.
+         */
+        public Builder proxiedFor(String host, int port) {
+            this.proxyHost = remoteHost;
+            this.proxyPort = remotePort;
+            this.remoteHost = host;
+            this.remotePort = port;
+            return this;
+        }
+
         /** The transport, the negotiated TLS protocol (or null) and how the input ended (or null). */
         public Builder transport(Transport on, String tlsProtocol, InputEnd end) {
             this.transport = on;
@@ -142,7 +161,7 @@ public record AccessRecord(
 
         public AccessRecord build() {
             return new AccessRecord(remoteHost, remotePort, startMillis, requestLine, status, bodyBytes, bodyOwed,
-                    headBytes, durationMillis, fin, outcome, linger, reason, transport, tls, inputEnd, null);
+                    headBytes, durationMillis, fin, outcome, linger, reason, transport, tls, inputEnd, proxyHost, proxyPort, null);
         }
     }
 }

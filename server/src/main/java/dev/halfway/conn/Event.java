@@ -39,6 +39,19 @@ public sealed interface Event {
      */
     record Plaintext(long now) implements Event {}
 
+    /**
+     * The PROXY protocol header was read (HAProxy's proxy-protocol.txt): {@code clientHost} and
+     * {@code clientPort} are the client's, as the proxy saw it; a null host means the header
+     * carried no usable address (v2 LOCAL, v1 UNKNOWN), so the connection's own peer stands.
+     */
+    record Proxied(long now, String clientHost, int clientPort) implements Event {}
+
+    /**
+     * The connection cannot be served as proxied: no valid PROXY header (bad, truncated, too
+     * long), or the peer may not send one ({@code --proxy-from}). {@code reason} is a fixed text.
+     */
+    record ProxyRefused(long now, String reason) implements Event {}
+
     /** The TLS handshake completed: {@code protocol} as the JDK names it ("TLSv1.3"), and the cipher suite. */
     record Handshaken(long now, String protocol, String cipherSuite) implements Event {}
 

@@ -113,6 +113,8 @@ public final class Lifecycle {
     private long flushed;
     private long stopDeadline;
     private boolean stopping;
+    /** Whether a PROXY protocol header must come first and has not yet ({@link #expectProxyHeader}). */
+    private boolean proxyPending;
     /** The negotiated TLS protocol; null on TCP and until the handshake completes. */
     private String tlsProtocol;
     private InputEnd inputEnd;
@@ -171,6 +173,21 @@ public final class Lifecycle {
     }
 
     /** Whether a TLS handshake is still to complete: no request can be read, no answer sent yet. */
+    /**
+     * The connection's first bytes must be a PROXY protocol header (behind a load balancer). Until
+     * it has come ({@link Event.Proxied}) no request is read; a bad one, or none within the head
+     * timeout, ends the connection without a response (a response would go to the proxy, not the
+     * client). Call before the first event.
+     */
+    public void expectProxyHeader() {
+        proxyPending = true;
+    }
+
+    /** Whether the PROXY header is still to come. */
+    public boolean awaitingProxyHeader() {
+        return proxyPending && stage instanceof Head;
+    }
+
     public Transport transport() {
         return transport;
     }
@@ -211,6 +228,16 @@ public final class Lifecycle {
         }
         if (event instanceof Event.TlsFailed e) {
             return tlsFailed(e);
+        }
+        if (event instanceof Event.Proxied e) {
+            proxyPending = false;
+            if (e.clientHost() != null) {
+                record.proxiedFor(e.clientHost(), e.clientPort());
+            }
+            return List.of();
+        }
+        if (event instanceof Event.ProxyRefused e) {
+            return finish(e.now(), List.of(Action.CLOSE), Outcome.BAD_REQUEST, e.reason(), Linger.NONE);
         }
         if (event instanceof Event.Plaintext) {
             if (handshaking()) {
@@ -358,6 +385,9 @@ public final class Lifecycle {
         long now = e.now();
         boolean cut = stopping && now - stopDeadline >= 0;
         if (stage instanceof Head head) {
+            if (now - head.deadline >= 0 && awaitingProxyHeader()) {
+                return finish(now, List.of(Action.CLOSE), Outcome.TIMEOUT, "PROXY header did not arrive in time", Linger.NONE);
+            }
             if (now - head.deadline >= 0 && handshaking()) {
                 return finish(now, List.of(Action.CLOSE), Outcome.TIMEOUT, "TLS handshake did not complete in time", Linger.NONE);
             }

@@ -1,5 +1,6 @@
 package dev.halfway.io;
 
+import dev.halfway.proxy.CidrList;
 import dev.halfway.tls.TlsIdentity;
 import dev.halfway.file.DocumentRoot;
 import dev.halfway.http.Limits;
@@ -29,6 +30,8 @@ import java.util.Objects;
  * @param cacheBytes     the small-file cache holds at most this many bytes (bodies and heads); 0 turns it off
  * @param cacheEntries   the small-file cache holds at most this many files
  * @param cacheFileMax   the largest file the small-file cache holds; larger ones are always sent by sendfile
+ * @param proxyProtocol  every connection starts with a PROXY protocol header (v1 or v2), required
+ * @param proxyFrom      the peers allowed to send one; a connection from another peer is refused
  * @param tls            the TLS identity: the port speaks TLS (plaintext clients get a 400); null for plain HTTP
  */
 public record ServerConfig(
@@ -48,6 +51,8 @@ public record ServerConfig(
         long cacheBytes,
         int cacheEntries,
         long cacheFileMax,
+        boolean proxyProtocol,
+        CidrList proxyFrom,
         TlsIdentity tls) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -63,6 +68,9 @@ public record ServerConfig(
     public static final long DEFAULT_CACHE_BYTES = 16L * 1024 * 1024;
     public static final int DEFAULT_CACHE_ENTRIES = 4096;
     public static final long DEFAULT_CACHE_FILE_MAX = 64 * 1024;
+    /** Who may send a PROXY header by default: loopback, where a local HAProxy runs. */
+    public static final String DEFAULT_PROXY_FROM_TEXT = "127.0.0.0/8,::1/128";
+    public static final CidrList DEFAULT_PROXY_FROM = CidrList.parse(DEFAULT_PROXY_FROM_TEXT);
 
     /**
      * The one place a configuration is checked, whether it comes from {@link Builder#build} or
@@ -78,6 +86,7 @@ public record ServerConfig(
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(accessLog, "accessLog");
+        Objects.requireNonNull(proxyFrom, "proxyFrom");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be between 0 and 65535");
         }
@@ -136,6 +145,8 @@ public record ServerConfig(
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private PrintStream trace;
         private TlsIdentity tls;
+        private boolean proxyProtocol;
+        private CidrList proxyFrom = DEFAULT_PROXY_FROM;
         private long cacheBytes = DEFAULT_CACHE_BYTES;
         private int cacheEntries = DEFAULT_CACHE_ENTRIES;
         private long cacheFileMax = DEFAULT_CACHE_FILE_MAX;
@@ -212,6 +223,13 @@ public record ServerConfig(
         }
 
         /** At most this many bytes in the small-file cache; 0 turns the cache off. */
+        /** Require a PROXY protocol header first on every connection, from {@code from} only. */
+        public Builder proxyProtocol(boolean on, CidrList from) {
+            this.proxyProtocol = on;
+            this.proxyFrom = from;
+            return this;
+        }
+
         /** Serve TLS with this identity instead of plain HTTP; null (the default) for plain HTTP. */
         public Builder tls(TlsIdentity tls) {
             this.tls = tls;
@@ -236,7 +254,8 @@ public record ServerConfig(
         /** The configuration; IllegalArgumentException (or NullPointerException) names what is wrong. */
         public ServerConfig build() {
             return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
-                    drainTimeout, limits, accessLog, maxConnections, trace, cacheBytes, cacheEntries, cacheFileMax, tls);
+                    drainTimeout, limits, accessLog, maxConnections, trace, cacheBytes, cacheEntries, cacheFileMax,
+                    proxyProtocol, proxyFrom, tls);
         }
     }
 }

@@ -12,6 +12,8 @@ import dev.halfway.http.Request;
 import dev.halfway.http.RequestParser;
 import dev.halfway.http.Status;
 import dev.halfway.log.Trace;
+import dev.halfway.proxy.ProxyHeaderParser;
+import dev.halfway.proxy.ProxyResult;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -63,6 +65,9 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
     /** Our close_notify is being written; a close waits for it. */
     private boolean closeNotifying;
     private boolean closeAfterNotify;
+    /** While the PROXY protocol header is awaited (--proxy-protocol): its parser; null otherwise. */
+    private ProxyHeaderParser proxyHeader;
+    private boolean heardProxyBytes;
     /** A response write is under way (its callback has not come). */
     private boolean writing;
     private final Callback written = Callback.from(Invocable.InvocationType.NON_BLOCKING, this::written, this::writeFailed);
@@ -96,12 +101,21 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         long now = System.nanoTime();
         this.life = new Lifecycle(loop.limits, tls == null ? Transport.TCP : Transport.TLS, now, System.currentTimeMillis(), host, port);
         this.trace = config.trace() == null ? null : new Trace(now, config.trace(), host + ":" + port);
+        if (config.proxyProtocol()) {
+            life.expectProxyHeader();
+            proxyHeader = ProxyHeaderParser.withDefaults();
+        }
     }
 
     @Override
     public void onOpen() {
         super.onOpen();
         loop.opened(this, System.nanoTime());
+        if (proxyHeader != null && !fromTrustedProxy()) {
+            // Never serve it as if it came from the proxy: the header's address would be the peer's word.
+            deliver(new Event.ProxyRefused(System.nanoTime(), "PROXY header expected from a peer not in --proxy-from"));
+            return;
+        }
         if (life.input() != Lifecycle.Input.NONE) {
             fillInterested();
         }
@@ -143,6 +157,18 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
             if (n == 0) {
                 return;
             }
+            if (proxyHeader != null) {
+                if (n < 0 && heardProxyBytes) {
+                    deliver(new Event.ProxyRefused(System.nanoTime(), "the input ended inside the PROXY header"));
+                    return;
+                }
+                if (n > 0) {
+                    n = proxyHeader(buffer);
+                    if (n <= 0) {
+                        continue; // the header is not complete yet, or it was refused (input is then NONE)
+                    }
+                }
+            }
             boolean request = life.input() == Lifecycle.Input.REQUEST;
             if (n < 0) {
                 if (tls != null && life.handshaking() && tls.heardFrom()) {
@@ -181,6 +207,35 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
             deliver(new Event.Received(System.nanoTime(), n, parser.parse(buffer), parser.requestLine()));
         }
         return true;
+    }
+
+    /**
+     * Feeds the PROXY header parser; returns how many bytes after the header are left in
+     * {@code buffer} for the request (0 while the header is incomplete, -1 when it was refused).
+     */
+    private int proxyHeader(ByteBuffer buffer) {
+        heardProxyBytes = true;
+        ProxyResult header = proxyHeader.parse(buffer);
+        if (header instanceof ProxyResult.NeedMore) {
+            return 0;
+        }
+        proxyHeader = null;
+        if (header instanceof ProxyResult.Failed failed) {
+            deliver(new Event.ProxyRefused(System.nanoTime(), "bad PROXY header: " + failed.reason()));
+            return -1;
+        }
+        if (header instanceof ProxyResult.Proxied p) {
+            deliver(new Event.Proxied(System.nanoTime(), p.sourceHost(), p.sourcePort()));
+        } else {
+            deliver(new Event.Proxied(System.nanoTime(), null, 0)); // LOCAL or UNKNOWN: the peer stands
+        }
+        return buffer.remaining();
+    }
+
+    /** Whether the peer may send a PROXY header (--proxy-from, loopback by default). */
+    private boolean fromTrustedProxy() {
+        return endPoint.getRemoteSocketAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
+                && loop.config.proxyFrom().contains(remote.getAddress().getAddress());
     }
 
     /** How the input ended: on TLS, whether the client's close_notify came before the end. */

@@ -11,7 +11,9 @@ import java.util.Locale;
  * Common Log Format followed by halfway's fields:
  * {@code host - - [time] "request" status bytes owed=N ms=N fin=F outcome=O linger=L}, and on the
  * TLS port {@code tls=P end=E}: the negotiated protocol (or {@code -} when no handshake completed,
- * {@code plaintext} for plain HTTP sent there) and how the client's input ended.
+ * {@code plaintext} for plain HTTP sent there) and how the client's input ended. Behind a PROXY
+ * protocol proxy, {@code host} is the client's (from the header), and {@code proxy=HOST:PORT}
+ * (the proxy's own address) comes before the TLS fields.
  * The request line is escaped (quotes, backslashes and non-printable bytes as \xHH) so a client
  * cannot forge log lines.
  */
@@ -40,6 +42,10 @@ final class CommonLogFormat implements AccessLog {
                 .append(" fin=").append(r.fin().label())
                 .append(" outcome=").append(r.outcome().label())
                 .append(" linger=").append(r.linger().label());
+        if (r.proxyHost() != null) {
+            line.append(" proxy=").append(r.proxyHost().indexOf(':') >= 0 ? "[" + r.proxyHost() + "]" : r.proxyHost())
+                    .append(':').append(r.proxyPort());
+        }
         if (r.transport() != Transport.TCP) {
             line.append(" tls=").append(r.transport() == Transport.TCP_ON_TLS_PORT ? "plaintext" : r.tls() == null ? "-" : r.tls())
                     .append(" end=").append(r.inputEnd() == null ? "-" : r.inputEnd().label());

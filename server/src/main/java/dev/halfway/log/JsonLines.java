@@ -36,6 +36,8 @@ final class JsonLines implements AccessLog {
         line.put("transport", r.transport().label());
         line.put("tls", r.tls());
         line.put("inputEnd", r.inputEnd() == null ? null : r.inputEnd().label());
+        line.put("proxy", r.proxyHost());
+        line.put("proxyPort", r.proxyHost() == null ? null : r.proxyPort());
         if (r.events() != null) {
             line.put("events", r.events());
         }

@@ -59,6 +59,10 @@ public final class Trace {
             moment(now, "TLS handshake done", h.protocol() + " " + h.cipherSuite());
         } else if (event instanceof Event.TlsFailed f) {
             moment(now, "TLS failed", f.reason());
+        } else if (event instanceof Event.Proxied p) {
+            moment(now, "PROXY header", p.clientHost() == null ? "no client address (LOCAL/UNKNOWN)" : p.clientHost() + ":" + p.clientPort());
+        } else if (event instanceof Event.ProxyRefused p) {
+            moment(now, "PROXY refused", p.reason());
         } else if (event instanceof Event.Plaintext) {
             moment(now, "plaintext on the TLS port", null);
         } else if (event instanceof Event.Closed && before == Lifecycle.Phase.LINGERING) {

@@ -106,6 +106,7 @@ class MainTest {
         m.put("--cache-bytes", "16MiB");
         m.put("--cache-entries", "4096");
         m.put("--cache-file-max", "64KiB");
+        m.put("--proxy-from", "127.0.0.0/8,::1/128");
         return m;
     }
 
@@ -216,6 +217,8 @@ class MainTest {
                         "--tls-keystore-password-file needs --tls-keystore"),
                 new Bad("a TLS certificate that is not there", List.of("--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"),
                         "--tls-cert /no/cert.pem: no such file"),
+                new Bad("a PROXY sender range that is not a range", List.of("--proxy-protocol", "--proxy-from", "10.0.0.0/33"), "--proxy-from"),
+                new Bad("PROXY protocol with TLS", List.of("--proxy-protocol", "--tls-self-signed"), "--proxy-protocol with TLS is not supported yet"),
                 new Bad("a keystore that is not there", List.of("--tls-keystore", "/no/k.p12"), "--tls-keystore /no/k.p12: no such file"));
     }
 

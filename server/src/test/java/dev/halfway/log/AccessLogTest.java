@@ -30,22 +30,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AccessLogTest {
     static final long START = Instant.parse("2024-03-05T06:07:08.123Z").toEpochMilli();
     static final Set<String> KEYS = Set.of("time", "remote", "port", "request", "status", "bytes", "owed", "headBytes",
-            "ms", "fin", "outcome", "linger", "reason", "transport", "tls", "inputEnd");
+            "ms", "fin", "outcome", "linger", "reason", "transport", "tls", "inputEnd", "proxy", "proxyPort");
     static final ObjectMapper JSON = new ObjectMapper();
 
     static AccessRecord complete() {
         return new AccessRecord("127.0.0.1", 40000, START, "GET / HTTP/1.0", 200, 123, 123, 150, 5,
-                FinTiming.AFTER_REQUEST, Outcome.COMPLETE, Linger.CLIENT_EOF, null, Transport.TCP, null, null, null);
+                FinTiming.AFTER_REQUEST, Outcome.COMPLETE, Linger.CLIENT_EOF, null, Transport.TCP, null, null, null, 0, null);
     }
 
     static AccessRecord withRequestLine(String requestLine) {
         return new AccessRecord("127.0.0.1", 40000, START, requestLine, 400, 0, 0, 150, 1,
-                FinTiming.AFTER_REQUEST, Outcome.BAD_REQUEST, Linger.CLIENT_EOF, "request line is not method SP target SP version", Transport.TCP, null, null, null);
+                FinTiming.AFTER_REQUEST, Outcome.BAD_REQUEST, Linger.CLIENT_EOF, "request line is not method SP target SP version", Transport.TCP, null, null, null, 0, null);
     }
 
     static AccessRecord empty() {
         return new AccessRecord("::1", 40001, START, null, 0, 0, -1, 0, 0,
-                FinTiming.BEFORE_HEAD, Outcome.EMPTY, Linger.NONE, null, Transport.TCP, null, null, null);
+                FinTiming.BEFORE_HEAD, Outcome.EMPTY, Linger.NONE, null, Transport.TCP, null, null, null, 0, null);
     }
 
     /** The lines {@code format} writes for {@code records}. */
@@ -90,7 +90,7 @@ class AccessLogTest {
             for (Outcome outcome : Outcome.values()) {
                 for (Linger linger : Linger.values()) {
                     AccessRecord r = new AccessRecord("10.0.0.1", 1, START, "GET /x HTTP/1.0", 404, 7, 7, 100, 3,
-                            fin, outcome, linger, "why", Transport.TCP, null, null, null);
+                            fin, outcome, linger, "why", Transport.TCP, null, null, null, 0, null);
                     String line = one(LogFormat.CLF, r);
                     assertTrue(shape.matcher(line).matches(), line);
                     assertTrue(line.endsWith(" fin=" + fin.label() + " outcome=" + outcome.label() + " linger=" + linger.label()), line);
@@ -108,7 +108,7 @@ class AccessLogTest {
     @Test
     void clfZeroBytesIsADash() {
         String line = one(LogFormat.CLF, new AccessRecord("127.0.0.1", 1, START, "HEAD / HTTP/1.0", 200, 0, 0, 150, 2,
-                FinTiming.AFTER_REQUEST, Outcome.COMPLETE, Linger.CLIENT_EOF, null, Transport.TCP, null, null, null));
+                FinTiming.AFTER_REQUEST, Outcome.COMPLETE, Linger.CLIENT_EOF, null, Transport.TCP, null, null, null, 0, null));
         assertTrue(line.contains("\"HEAD / HTTP/1.0\" 200 - owed=0 ms=2 "), line);
     }
 
@@ -221,7 +221,7 @@ class AccessLogTest {
     @Test
     void jsonCarriesTheTimelineWhenTracing() throws Exception {
         AccessRecord r = new AccessRecord("127.0.0.1", 40000, START, "GET / HTTP/1.0", 200, 10, 10, 100, 3,
-                FinTiming.AFTER_REQUEST, Outcome.COMPLETE, Linger.CLIENT_EOF, null, Transport.TCP, null, null,
+                FinTiming.AFTER_REQUEST, Outcome.COMPLETE, Linger.CLIENT_EOF, null, Transport.TCP, null, null, null, 0,
                 java.util.List.of(new TraceEvent(0.0, "accepted", "127.0.0.1:40000"), new TraceEvent(1.5, "our FIN", "")));
         JsonNode n = JSON.readTree(one(LogFormat.JSON, r));
         assertEquals("accepted", n.get("events").get(0).get("event").asText());

@@ -163,9 +163,18 @@ class OpenSslClientTest {
 
         Map<String, Object> line = halfway.onlyJson();
         assertEquals("GET /big.bin HTTP/1.0", line.get("request"), line::toString);
-        assertEquals("closed", line.get("outcome"), line::toString);
         assertEquals("TLSv1.2", line.get("tls"), line::toString);
         assertEquals("close_notify", line.get("inputEnd"), line::toString);
+        // s_client sends its close_notify when it reads stdin's EOF, which on a busy machine can be
+        // after halfway has handed all 10 MiB to the kernel: then the response was whole before
+        // the session closed. Whichever came first, the log must say so; the rule itself, with the
+        // order forced, is io/TlsHalfCloseTest's.
+        if ("after-response".equals(line.get("fin"))) {
+            assertEquals("complete", line.get("outcome"), line::toString);
+            assertEquals((long) Site.BIG, ((Number) line.get("bytes")).longValue(), line::toString);
+            return;
+        }
+        assertEquals("closed", line.get("outcome"), line::toString);
         assertTrue(((Number) line.get("bytes")).longValue() < Site.BIG, () -> "the pending writes were discarded: " + line);
         assertEquals("TLS 1.2 close_notify closes the session both ways (RFC 5246 7.2.1): pending writes discarded",
                 line.get("reason"), line::toString);

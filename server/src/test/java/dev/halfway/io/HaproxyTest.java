@@ -1,0 +1,145 @@
+package dev.halfway.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.halfway.conn.AccessRecord;
+import dev.halfway.conn.Outcome;
+import dev.halfway.proxy.CidrList;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * halfway behind a real HAProxy in TCP mode, which passes each direction's shutdown through on
+ * its own, so a half-close survives the hop; with {@code send-proxy-v2} (and {@code send-proxy},
+ * v1) the access log names the client, not the proxy.
+ */
+class HaproxyTest {
+    @TempDir
+    static Path dir;
+    static byte[] big;
+    static TestServer a;
+    static TestServer b;
+
+    static final String TCP = """
+            global
+              maxconn 500
+            defaults
+              mode tcp
+              timeout connect 5s
+              timeout client 30s
+              timeout server 30s
+            frontend in
+              bind 127.0.0.1:PORT
+              default_backend halfway
+            backend halfway
+              balance roundrobin
+              server a 127.0.0.1:%d %s
+              server b 127.0.0.1:%d %s
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path root = Fixtures.root(java.nio.file.Files.createDirectories(dir.resolve("root")));
+        big = Fixtures.big(root);
+        a = new TestServer(root, c -> c.proxyProtocol(true, CidrList.LOOPBACK));
+        b = new TestServer(root, c -> c.proxyProtocol(true, CidrList.LOOPBACK));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    static Haproxy haproxy(String sendProxy) throws Exception {
+        return Haproxy.start(dir, TCP.formatted(a.port(), sendProxy, b.port(), sendProxy));
+    }
+
+    @Test
+    void v2RoundRobinLogsEachClientsOwnAddressAndPort() throws Exception {
+        try (Haproxy haproxy = haproxy("send-proxy-v2")) {
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                try (RawClient c = new RawClient(haproxy.port)) {
+                    ports.add(c.socket.getLocalPort());
+                    RawClient.Reply reply = c.send("GET /index.html HTTP/1.0\r\n\r\n").halfClose().readAll();
+                    assertEquals(200, reply.status(), haproxy.output());
+                    assertEquals(Fixtures.INDEX, new String(reply.body(), StandardCharsets.UTF_8));
+                }
+            }
+            List<AccessRecord> records = new ArrayList<>(a.records(2));
+            records.addAll(b.records(2));
+            assertEquals(ports.stream().sorted().toList(), records.stream().map(AccessRecord::remotePort).sorted().toList(),
+                    "each line has the client's own port, from the header; roundrobin gave each server two");
+            for (AccessRecord r : records) {
+                assertEquals("127.0.0.1", r.remoteHost());
+                assertEquals("127.0.0.1", r.proxyHost(), "the proxy's own address is kept");
+                assertTrue(r.proxyPort() > 0 && !ports.contains(r.proxyPort()), "the proxy's port is its own: " + r);
+                assertEquals(Outcome.COMPLETE, r.outcome());
+            }
+        }
+    }
+
+    @Test
+    void v1HeaderToo() throws Exception {
+        try (Haproxy haproxy = haproxy("send-proxy")) {
+            int port;
+            try (RawClient c = new RawClient(haproxy.port)) {
+                port = c.socket.getLocalPort();
+                assertEquals(200, c.send("GET /small.txt HTTP/1.0\r\n\r\n").halfClose().readAll().status());
+            }
+            AccessRecord r = next();
+            assertEquals(port, r.remotePort());
+            assertEquals("127.0.0.1", r.proxyHost());
+        }
+    }
+
+    @Test
+    void aHalfClosingSlowReaderGetsEvery10MiBByteThroughHaproxy() throws Exception {
+        try (Haproxy haproxy = haproxy("send-proxy-v2")) {
+            RawClient.Reply reply;
+            int port;
+            try (RawClient c = new RawClient(haproxy.port)) {
+                port = c.socket.getLocalPort();
+                c.send("GET /big.bin HTTP/1.0\r\n\r\n").halfClose();
+                reply = c.read(Long.MAX_VALUE, 16 * 1024, 1);
+            }
+            assertEquals(RawClient.End.FIN, reply.end(), "haproxy passed our FIN on and the server's FIN back");
+            assertArrayEquals(big, reply.body(), "every byte, in order");
+            AccessRecord r = next();
+            assertEquals(port, r.remotePort());
+            assertEquals(Outcome.COMPLETE, r.outcome());
+            assertEquals(big.length, r.bodyBytes());
+        }
+    }
+
+    @Test
+    void aDirectConnectionWithoutAHeaderIsRefusedAndLogged() throws Exception {
+        try (RawClient c = new RawClient(a.port())) {
+            RawClient.Reply reply = c.send("GET /index.html HTTP/1.0\r\n\r\n").halfClose().readAll();
+            assertEquals(0, reply.bytes().length, "never served as if it came from the proxy");
+        }
+        AccessRecord r = a.nextRecord();
+        assertEquals(Outcome.BAD_REQUEST, r.outcome());
+        assertTrue(r.reason().startsWith("bad PROXY header: "), r.reason());
+        assertEquals(null, r.proxyHost());
+    }
+
+    /** The one record of the last connection, from whichever server haproxy picked. */
+    static AccessRecord next() throws InterruptedException {
+        AccessRecord r = a.pollRecord();
+        return r != null ? r : b.nextRecord();
+    }
+}
