@@ -118,6 +118,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--no-listing", description = "Answer 403 for a directory without index.html instead of listing it.")
     boolean noListing;
 
+    @Option(names = "--reuse-port",
+            description = "Bind with SO_REUSEPORT, so several halfway processes can listen on one port (the kernel spreads connections).")
+    boolean reusePort;
+
     @Option(names = "--proxy-protocol",
             description = "Every connection starts with a PROXY protocol header (v1 or v2, HAProxy's send-proxy); required.")
     boolean proxyProtocol;
@@ -296,7 +300,8 @@ public final class Main implements Callable<Integer> {
                     .cacheEntries(cacheEntries)
                     .cacheFileMax(cacheFileMax)
                     .tls(identity)
-                    .proxyProtocol(proxyProtocol, proxies);
+                    .proxyProtocol(proxyProtocol, proxies)
+                    .reusePort(reusePort);
             builder.build();
         } catch (IllegalArgumentException e) {
             // ServerConfig checks every setting, and names them as it does; say them as options.

@@ -85,6 +85,9 @@ public final class Server {
         try {
             listener = ServerSocketChannel.open();
             listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (config.reusePort()) {
+                listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
             listener.bind(new InetSocketAddress(config.host(), config.port()), 1024);
             boundPort = ((InetSocketAddress) listener.getLocalAddress()).getPort();
         } catch (IOException e) {

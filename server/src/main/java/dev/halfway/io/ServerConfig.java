@@ -30,6 +30,7 @@ import java.util.Objects;
  * @param cacheBytes     the small-file cache holds at most this many bytes (bodies and heads); 0 turns it off
  * @param cacheEntries   the small-file cache holds at most this many files
  * @param cacheFileMax   the largest file the small-file cache holds; larger ones are always sent by sendfile
+ * @param reusePort      bind with SO_REUSEPORT, so several processes can share the port (Linux spreads connections)
  * @param proxyProtocol  every connection starts with a PROXY protocol header (v1 or v2), required
  * @param proxyFrom      the peers allowed to send one; a connection from another peer is refused
  * @param tls            the TLS identity: the port speaks TLS (plaintext clients get a 400); null for plain HTTP
@@ -51,6 +52,7 @@ public record ServerConfig(
         long cacheBytes,
         int cacheEntries,
         long cacheFileMax,
+        boolean reusePort,
         boolean proxyProtocol,
         CidrList proxyFrom,
         TlsIdentity tls) {
@@ -145,6 +147,7 @@ public record ServerConfig(
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private PrintStream trace;
         private TlsIdentity tls;
+        private boolean reusePort;
         private boolean proxyProtocol;
         private CidrList proxyFrom = DEFAULT_PROXY_FROM;
         private long cacheBytes = DEFAULT_CACHE_BYTES;
@@ -223,6 +226,12 @@ public record ServerConfig(
         }
 
         /** At most this many bytes in the small-file cache; 0 turns the cache off. */
+        /** Bind with SO_REUSEPORT: several halfway processes may listen on the same port. */
+        public Builder reusePort(boolean on) {
+            this.reusePort = on;
+            return this;
+        }
+
         /** Require a PROXY protocol header first on every connection, from {@code from} only. */
         public Builder proxyProtocol(boolean on, CidrList from) {
             this.proxyProtocol = on;
@@ -255,7 +264,7 @@ public record ServerConfig(
         public ServerConfig build() {
             return new ServerConfig(host, port, root, listing, headTimeout, writeTimeout, linger, lingerBytes,
                     drainTimeout, limits, accessLog, maxConnections, trace, cacheBytes, cacheEntries, cacheFileMax,
-                    proxyProtocol, proxyFrom, tls);
+                    reusePort, proxyProtocol, proxyFrom, tls);
         }
     }
 }
