@@ -27,7 +27,7 @@ class LifecyclePropertiesTest {
             Duration.ofMillis(50), 4096);
 
     /** One step a driver may take; {@code n} picks its detail (a verdict, a byte count, a time step). */
-    enum Kind { BYTES, EOF, PROGRESS, WRITTEN, WRITE_FAILED, TICK, STOP, CLOSED, HANDSHAKEN, TLS_FAILED, PLAINTEXT }
+    enum Kind { BYTES, EOF, PROGRESS, WRITTEN, WRITE_FAILED, TICK, STOP, CLOSED, HANDSHAKEN, TLS_FAILED, PLAINTEXT, PROXIED, PROXY_REFUSED }
 
     record Step(Kind kind, int n) {}
 
@@ -52,7 +52,15 @@ class LifecyclePropertiesTest {
 
         /** On {@link Transport#TLS} the TLS events happen too; on TCP they never do (the adapter has no TLS layer). */
         Driver(Transport transport) {
+            this(transport, false);
+        }
+
+        /** With {@code proxied}, a PROXY header must come first: no request bytes until it has. */
+        Driver(Transport transport, boolean proxied) {
             life = new Lifecycle(LIMITS, transport, 0, 0, "-", 0);
+            if (proxied) {
+                life.expectProxyHeader();
+            }
         }
 
         boolean tls() {
@@ -67,8 +75,8 @@ class LifecyclePropertiesTest {
         void step(Step s) {
             switch (s.kind()) {
                 case BYTES -> {
-                    if (life.handshaking()) {
-                        return; // TLS gives no bytes before its handshake
+                    if (life.handshaking() || life.awaitingProxyHeader()) {
+                        return; // TLS gives no bytes before its handshake; the adapter none before the PROXY header
                     }
                     if (life.input() == Lifecycle.Input.REQUEST) {
                         ParseResult verdict = switch (s.n() % 4) {
@@ -126,6 +134,16 @@ class LifecyclePropertiesTest {
                         deliver(new Event.TlsFailed(now, flushed, "bad record"));
                     }
                 }
+                case PROXIED -> {
+                    if (life.awaitingProxyHeader() && !endPointClosed) {
+                        deliver(new Event.Proxied(now, s.n() % 2 == 0 ? "198.51.100.9" : null, 1000 + s.n()));
+                    }
+                }
+                case PROXY_REFUSED -> {
+                    if (life.awaitingProxyHeader() && !endPointClosed) {
+                        deliver(new Event.ProxyRefused(now, "bad PROXY header"));
+                    }
+                }
                 case PLAINTEXT -> {
                     if (tls() && life.handshaking() && life.idle()) {
                         deliver(new Event.Plaintext(now));
@@ -177,8 +195,8 @@ class LifecyclePropertiesTest {
     }
 
     @Property(tries = 2000)
-    void everyOrderEndsInExactlyOneRecord(@ForAll("steps") List<Step> steps, @ForAll boolean tls) {
-        Driver d = new Driver(tls ? Transport.TLS : Transport.TCP);
+    void everyOrderEndsInExactlyOneRecord(@ForAll("steps") List<Step> steps, @ForAll boolean tls, @ForAll boolean proxied) {
+        Driver d = new Driver(tls ? Transport.TLS : Transport.TCP, proxied && !tls);
         for (Step s : steps) {
             d.step(s);
         }
@@ -205,6 +223,10 @@ class LifecyclePropertiesTest {
         }
         if (r.transport() == Transport.TLS && d.total >= 0 && !d.life.handshaking()) {
             assertTrue(r.tls() != null || r.outcome() == Outcome.TIMEOUT, "a TLS response without a session: " + r);
+        }
+        // Behind a proxy nothing is answered before the header; a refused header is answered never.
+        if (r.reason() != null && r.reason().startsWith("bad PROXY header") || "PROXY header did not arrive in time".equals(r.reason())) {
+            assertEquals(-1, d.total, "a response to a connection without its PROXY header");
         }
         if (r.outcome() == Outcome.CLOSED) {
             assertEquals("TLSv1.2", r.tls(), "only TLS 1.2's close_notify closes both ways");
