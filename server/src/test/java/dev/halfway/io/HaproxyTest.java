@@ -7,8 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.halfway.conn.AccessRecord;
 import dev.halfway.conn.Outcome;
 import dev.halfway.proxy.CidrList;
+import dev.halfway.client.ClientMain;
+import dev.halfway.testing.Await;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -135,6 +146,94 @@ class HaproxyTest {
         assertEquals(Outcome.BAD_REQUEST, r.outcome());
         assertTrue(r.reason().startsWith("bad PROXY header: "), r.reason());
         assertEquals(null, r.proxyHost());
+    }
+
+    /** {@link #TCP} with haproxy's own tcplog on its stdout: one line per connection, starting with the client's address and port. */
+    static Haproxy loggedHaproxy() throws Exception {
+        String config = TCP.replace("global\n", "global\n  log stdout format raw local0\n")
+                .replace("defaults\n", "defaults\n  log global\n  option tcplog\n");
+        return Haproxy.start(dir, config.formatted(a.port(), "send-proxy-v2", b.port(), "send-proxy-v2"));
+    }
+
+    /** The client ports haproxy logged (tcplog: {@code 127.0.0.1:PORT [date] in halfway/a ...}). */
+    static List<Integer> haproxyClientPorts(Haproxy haproxy) {
+        List<Integer> ports = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^127\\.0\\.0\\.1:(\\d+) \\[.*\\] in halfway/[ab] ").matcher(haproxy.output());
+        while (m.find()) {
+            ports.add(Integer.parseInt(m.group(1)));
+        }
+        return ports;
+    }
+
+    @Test
+    void ncDashNHalfClosesAndReadsEvery10MiBByteThroughHaproxy() throws Exception {
+        try (Haproxy haproxy = loggedHaproxy()) {
+            Path request = Files.writeString(dir.resolve("nc-request"), "GET /big.bin HTTP/1.0\r\n\r\n");
+            Path received = dir.resolve("nc-received");
+            int source = Haproxy.freePort();
+            Process nc;
+            try {
+                // -N: shutdown(SHUT_WR) on stdin's EOF, then keep reading to the network's EOF.
+                nc = new ProcessBuilder("nc", "-N", "-p", Integer.toString(source), "127.0.0.1", Integer.toString(haproxy.port))
+                        .redirectInput(request.toFile()).redirectOutput(received.toFile())
+                        .redirectError(dir.resolve("nc-stderr").toFile()).start();
+            } catch (IOException e) {
+                throw new AssertionError("nc (netcat-openbsd) is not installed; this test is not skipped without it", e);
+            }
+            assertTrue(nc.waitFor(30, TimeUnit.SECONDS), "nc ends when the server's FIN arrives");
+            assertEquals(0, nc.exitValue(), () -> "nc's exit status: " + read(dir.resolve("nc-stderr")));
+            byte[] bytes = Files.readAllBytes(received);
+            RawClient.Reply reply = new RawClient.Reply(bytes, RawClient.End.FIN);
+            assertEquals(200, reply.status(), reply::head);
+            assertTrue(reply.head().contains("Content-Length: " + big.length + "\r\n"), reply::head);
+            assertEquals(big.length, reply.body().length, "every body byte");
+            assertArrayEquals(sha256(big), sha256(reply.body()), "the same bytes (SHA-256)");
+            AccessRecord r = next();
+            assertEquals(source, r.remotePort(), () -> "nc's own source port: " + r);
+            assertEquals(Outcome.COMPLETE, r.outcome(), r::toString);
+            assertEquals(big.length, r.bodyBytes());
+            Await.until(Duration.ofSeconds(10), () -> haproxyClientPorts(haproxy).contains(source),
+                    () -> "haproxy logged nc's connection from port " + source + ": " + haproxy.output());
+        }
+    }
+
+    @Test
+    void halfwayClientSendShutWrThroughHaproxy() throws Exception {
+        try (Haproxy haproxy = loggedHaproxy()) {
+            Path body = dir.resolve("client-body");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int exit = ClientMain.run(new String[] {"send", "--shut-wr", "--json", "-o", body.toString(),
+                    "http://127.0.0.1:" + haproxy.port + "/big.bin"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            String report = err.toString(StandardCharsets.UTF_8);
+            assertEquals(0, exit, report);
+            assertTrue(report.contains("\"verdict\":\"complete\""), report);
+            assertTrue(report.contains("\"end\":\"FIN\""), report);
+            assertTrue(report.contains("\"bodyBytes\":" + big.length + ","), report);
+            assertArrayEquals(sha256(big), sha256(Files.readAllBytes(body)), "every byte, the same (SHA-256)");
+            AccessRecord r = next();
+            assertEquals(Outcome.COMPLETE, r.outcome(), r::toString);
+            assertEquals(big.length, r.bodyBytes());
+            // The client tool does not say its port; haproxy's own log line for the connection does.
+            Await.until(Duration.ofSeconds(10), () -> haproxyClientPorts(haproxy).size() == 1,
+                    () -> "haproxy logged the one connection: " + haproxy.output());
+            assertEquals(List.of(r.remotePort()), haproxyClientPorts(haproxy),
+                    "halfway's line has the client's own port, the one haproxy accepted");
+            assertTrue(r.proxyPort() != r.remotePort(), r::toString);
+        }
+    }
+
+    static byte[] sha256(byte[] bytes) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(bytes);
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     /** The one record of the last connection, from whichever server haproxy picked. */
