@@ -50,6 +50,11 @@ final class TestServer implements AutoCloseable {
         return log.poll(1, TimeUnit.SECONDS);
     }
 
+    /** The next record if one arrives within 50 ms, else null. */
+    AccessRecord pollShort() throws InterruptedException {
+        return log.poll(50, TimeUnit.MILLISECONDS);
+    }
+
     /** Exactly {@code n} records (waiting for each), and then no more within a short grace period. */
     List<AccessRecord> records(int n) throws InterruptedException {
         List<AccessRecord> out = new ArrayList<>();

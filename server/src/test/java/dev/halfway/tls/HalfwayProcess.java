@@ -29,38 +29,40 @@ import java.util.regex.Pattern;
  * empty: a TLS failure is one log line, never a stack trace). Close it to send SIGTERM to its pid;
  * it must drain and exit 0.
  */
-final class HalfwayProcess implements AutoCloseable {
+public final class HalfwayProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern BANNER = Pattern.compile("halfway/\\S+ serving .* on https://127\\.0\\.0\\.1:(\\d+)/");
+    private static final Pattern BANNER = Pattern.compile("halfway/\\S+ serving .* on (https?)://127\\.0\\.0\\.1:(\\d+)/");
     /** What Main prints on stderr when SIGTERM makes it drain; anything else there is a failure. */
     private static final String STOPPING = "halfway-server: stopping; draining for up to ";
 
     private final Process process;
     private final Path stderr;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final Thread reader;
+    private volatile boolean killed;
     private final int port;
     private final String certificateLine;
 
     private HalfwayProcess(Process process, Path stderr) throws InterruptedException {
         this.process = process;
         this.stderr = stderr;
-        Thread reader = new Thread(this::readStdout, "halfway-stdout-" + process.pid());
+        reader = new Thread(this::readStdout, "halfway-stdout-" + process.pid());
         reader.setDaemon(true);
         reader.start();
         String banner = poll(20, "its banner (serving ... on https://...)");
         Matcher m = BANNER.matcher(banner);
         if (!m.matches()) {
-            throw new AssertionError("not halfway's TLS banner: " + banner + "\n--- stderr:\n" + stderr());
+            throw new AssertionError("not halfway's banner: " + banner + "\n--- stderr:\n" + stderr());
         }
-        port = Integer.parseInt(m.group(1));
-        certificateLine = poll(5, "the TLS certificate line after the banner");
+        port = Integer.parseInt(m.group(2));
+        certificateLine = m.group(1).equals("https") ? poll(5, "the TLS certificate line after the banner") : null;
     }
 
     /**
      * Starts {@code halfway-server --host 127.0.0.1 --port 0 --root ROOT OPTIONS...} and waits for its
      * banner. {@code scratch} holds its stderr file.
      */
-    static HalfwayProcess start(Path root, Path scratch, String... options) throws IOException, InterruptedException {
+    public static HalfwayProcess start(Path root, Path scratch, String... options) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(javaBin(), "-XX:+UseSerialGC", "-Xmx128m",
                 "-cp", System.getProperty("java.class.path"), "dev.halfway.cli.Main",
                 "--host", "127.0.0.1", "--port", "0", "--root", root.toString()));
@@ -76,11 +78,11 @@ final class HalfwayProcess implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
@@ -117,12 +119,29 @@ final class HalfwayProcess implements AutoCloseable {
         return json(lines(1).get(0));
     }
 
-    static Map<String, Object> json(String line) {
+    public static Map<String, Object> json(String line) {
         try {
             return JSON.readValue(line, new TypeReference<Map<String, Object>>() {});
         } catch (IOException e) {
             throw new AssertionError("not a JSON access-log line: " + line, e);
         }
+    }
+
+    /** SIGKILL to the pid (no drain, no log lines for open connections), and waits until it is gone. */
+    public void kill() throws InterruptedException {
+        killed = true;
+        process.destroyForcibly();
+        assertTrue(process.waitFor(20, TimeUnit.SECONDS), "halfway (pid " + process.pid() + ") is gone after SIGKILL");
+    }
+
+    /** Once it has exited ({@link #close} or {@link #kill}): every access-log line not yet taken, to the end of its stdout. */
+    public List<String> remainingLines() throws InterruptedException {
+        assertTrue(process.waitFor(20, TimeUnit.SECONDS), "halfway (pid " + process.pid() + ") has exited");
+        reader.join(10_000);
+        assertTrue(!reader.isAlive(), "halfway's stdout reached its end");
+        List<String> out = new ArrayList<>();
+        lines.drainTo(out);
+        return out;
     }
 
     /** Everything the server has printed on stderr so far. */
@@ -143,6 +162,9 @@ final class HalfwayProcess implements AutoCloseable {
     /** SIGTERM to the pid; halfway drains, exits 0, and has printed nothing on stderr but its "stopping" line. */
     @Override
     public void close() throws InterruptedException {
+        if (killed) {
+            return; // SIGKILLed by the test: no drain, no exit status to check
+        }
         try {
             ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroy);
             assertTrue(process.waitFor(20, TimeUnit.SECONDS), "halfway (pid " + process.pid() + ") stops on SIGTERM");
