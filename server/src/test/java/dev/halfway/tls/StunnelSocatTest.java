@@ -178,6 +178,8 @@ class StunnelSocatTest {
 
         Map<String, Object> line = halfway.onlyJson();
         assertHalfClosedAndComplete(line, "close_notify");
+        assertTrue(Set.of("after-request", "during-response").contains(line.get("fin")),
+                () -> "behind a reader that had not read yet, stunnel's close_notify came while the response was owed: " + line);
         // From accept to the end of the response: longer than from nc's start to the first read,
         // so halfway was still writing when the reader began (it had waited for it).
         assertTrue(((Number) line.get("ms")).longValue() > paused,
@@ -244,11 +246,16 @@ class StunnelSocatTest {
 
     // ------------------------------------------------------------------ helpers
 
-    /** The client's input ended (by {@code end}) while the 10 MiB were owed, and every byte was written. */
+    /**
+     * The client's input ended (by {@code end}) and every byte was written. socat sends its ending
+     * when it reads its stdin's EOF, which on a loaded machine can come after halfway has handed
+     * all 10 MiB to the kernel (fin=after-response); the slow-reader tests above are the ones that
+     * pin the ending inside the response.
+     */
     private static void assertHalfClosedAndComplete(Map<String, Object> line, String end) {
         assertComplete(line, end);
-        assertTrue(Set.of("after-request", "during-response").contains(line.get("fin")),
-                () -> "the client's input ended while the response was owed: " + line);
+        assertTrue(Set.of("after-request", "during-response", "after-response").contains(line.get("fin")),
+                () -> "the client's input ended: " + line);
     }
 
     /** All 10 MiB written over TLS 1.3, and the client's input ended by {@code end}. */
