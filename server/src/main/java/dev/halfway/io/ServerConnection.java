@@ -246,11 +246,16 @@ final class ServerConnection extends AbstractConnection.NonBlocking {
         return tls.getSSLEngine().isInboundDone() ? InputEnd.CLOSE_NOTIFY : InputEnd.BARE_FIN;
     }
 
+    /**
+     * The TLS stack's own words for a failure, for the log's reason. Jetty wraps the JDK's
+     * exception in an SSLHandshakeException that repeats its message: the innermost exception
+     * that still says the same is the one that names the failure.
+     */
     private static String describe(Throwable e) {
         Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause && cause.getMessage() != null
-                && cause.getCause().getMessage() != null && cause.getMessage().endsWith(cause.getCause().getMessage())) {
-            cause = cause.getCause();
+        for (Throwable inner = cause.getCause(); inner != null && inner != cause && inner.getMessage() != null
+                && cause.getMessage() != null && cause.getMessage().endsWith(inner.getMessage()); inner = cause.getCause()) {
+            cause = inner;
         }
         String message = cause.getMessage();
         return message == null ? cause.getClass().getSimpleName() : message;

@@ -235,20 +235,6 @@ public final class TlsIdentity {
         }
     }
 
-    /** The identity as a PKCS#12 keystore with {@code password}, for tests and tools that want a file. */
-    public void writePkcs12(Path file, char[] password) throws IOException {
-        try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setKeyEntry(ALIAS, key, password, chain.toArray(Certificate[]::new));
-            try (var out = Files.newOutputStream(file)) {
-                store.store(out, password);
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot write the keystore: " + e.getMessage(), e);
-        }
-    }
-
     /** The key (PKCS#8) and the chain as PEM text, for tests and tools that want files. */
     public String keyPem() {
         return pem("PRIVATE KEY", key.getEncoded());
