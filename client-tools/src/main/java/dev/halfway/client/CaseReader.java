@@ -39,23 +39,22 @@ import java.util.Set;
  */
 public final class CaseReader {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final String host;
-    private final int port;
+    private final Resources resources;
     private final Path www;
     private final TlsPlan tls;
 
     /** @param www the document root the target serves, for {"file": ...} bodies; may be null */
     public CaseReader(String host, int port, Path www) {
-        this(host, port, www, null);
+        this(Resources.fixtures(new Target(host, port, "", false)), www, null);
     }
 
     /**
-     * @param www the document root the target serves, for {"file": ...} bodies; may be null
-     * @param tls null: every case over plain TCP; else over TLS, with the half-close the plan says
+     * @param resources what the placeholders ({@code ${small}}, ...) stand for on the target
+     * @param www       the document root the target serves, for {"file": ...} bodies; may be null
+     * @param tls       null: every case over plain TCP; else over TLS, with the half-close the plan says
      */
-    public CaseReader(String host, int port, Path www, TlsPlan tls) {
-        this.host = host;
-        this.port = port;
+    public CaseReader(Resources resources, Path www, TlsPlan tls) {
+        this.resources = resources;
         this.www = www;
         this.tls = tls;
     }
@@ -80,14 +79,23 @@ public final class CaseReader {
             throw new IllegalArgumentException(source + ": a case needs a \"name\"");
         }
         List<Step> steps = new ArrayList<>();
+        Set<String> uses = new LinkedHashSet<>();
         if (root.has("steps")) {
             for (JsonNode step : root.get("steps")) {
-                steps.add(step(step, source));
+                steps.add(step(step, source, uses));
             }
         } else {
-            steps.add(step(root, source));
+            steps.add(step(root, source, uses));
         }
-        return new RegressCase(name, text(root, "what", ""), steps);
+        RegressCase.Strict strict = null;
+        if (root.has("strict")) {
+            JsonNode s = root.get("strict");
+            if (!s.hasNonNull("why") || !s.has("expect")) {
+                throw new IllegalArgumentException(source + ": \"strict\" needs a \"why\" and an \"expect\"");
+            }
+            strict = new RegressCase.Strict(s.get("why").asText(), expectation(s.get("expect"), source, uses));
+        }
+        return new RegressCase(name, text(root, "what", ""), steps, uses, strict);
     }
 
     public RegressCase read(Path file) throws IOException {
@@ -96,12 +104,13 @@ public final class CaseReader {
         }
     }
 
-    private Step step(JsonNode node, String source) {
+    private Step step(JsonNode node, String source, Set<String> caseUses) {
         List<Piece> pieces = new ArrayList<>();
+        Set<String> uses = new LinkedHashSet<>();
         long pause = 0;
         for (JsonNode p : node.path("send")) {
             if (p.isTextual()) {
-                pieces.add(new Piece(pause, p.asText().getBytes(StandardCharsets.ISO_8859_1)));
+                pieces.add(new Piece(pause, resources.expand(p.asText(), uses).getBytes(StandardCharsets.ISO_8859_1)));
                 pause = 0;
             } else if (p.has("pauseMs")) {
                 pause += p.get("pauseMs").asLong();
@@ -146,21 +155,25 @@ public final class CaseReader {
         JsonNode r = node.path("read");
         ReadPolicy read = new ReadPolicy(r.path("delayMs").asLong(0), r.path("bytesPerSec").asLong(0),
                 r.path("shutWrAfterBytes").asLong(-1), r.path("stopAfterBytes").asLong(-1), r.path("rcvbuf").asInt(0));
-        Plan plan = new Plan(host, port, pieces, mode, shutAfter, read, Duration.ofMillis(node.path("timeoutMs").asLong(30_000)), tls);
+        Target target = resources.target();
+        Plan plan = new Plan(target.host(), target.port(), pieces, mode, shutAfter, read,
+                Duration.ofMillis(node.path("timeoutMs").asLong(30_000)), tls);
         int clients = node.path("clients").asInt(1);
         if (clients < 1 || clients > 1000) {
             throw new IllegalArgumentException(source + ": \"clients\" must be 1..1000");
         }
-        return new Step(plan, clients, expectation(node.path("expect"), source));
+        Expectation expect = expectation(node.path("expect"), source, uses);
+        caseUses.addAll(uses);
+        String sizedBy = uses.contains("large") ? "large" : uses.contains("medium") ? "medium" : null;
+        return new Step(plan, clients, expect, sizedBy);
     }
 
-    private Expectation expectation(JsonNode e, String source) {
-        Set<Integer> statuses = new LinkedHashSet<>();
-        for (JsonNode s : e.path("status")) {
-            statuses.add(s.asInt());
-        }
-        if (e.path("status").isInt()) {
-            statuses.add(e.get("status").asInt());
+    private Expectation expectation(JsonNode e, String source, Set<String> uses) {
+        Set<Integer> statuses = statuses(e.path("status"), source);
+        Set<Integer> also = statuses(e.path("alsoStatus"), source);
+        String like = e.hasNonNull("like") ? resources.expand(e.get("like").asText(), uses) : null;
+        if (!also.isEmpty() && like == null && statuses.isEmpty()) {
+            throw new IllegalArgumentException(source + ": \"alsoStatus\" goes with \"like\" or \"status\"");
         }
         Boolean simple = e.has("simple") ? e.get("simple").asBoolean() : null;
         String sha = null;
@@ -191,7 +204,23 @@ public final class CaseReader {
             verdicts.add(Arrays.stream(Verdict.values()).filter(v -> v.label().equals(label)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException(source + ": unknown verdict " + label)));
         }
-        return new Expectation(statuses, simple, sha, end, verdicts, e.path("withinMs").asLong(0));
+        return new Expectation(statuses, simple, sha, end, verdicts, e.path("withinMs").asLong(0), like, also,
+                e.path("sameBody").asBoolean(true));
+    }
+
+    /** {@code 200}, {@code "4xx"}, or a list of them. */
+    private static Set<Integer> statuses(JsonNode node, String source) {
+        Set<Integer> statuses = new LinkedHashSet<>();
+        try {
+            for (JsonNode s : node.isArray() ? node : List.of(node)) {
+                if (!s.isMissingNode() && !s.isNull()) {
+                    Statuses.add(s.asText(), statuses);
+                }
+            }
+        } catch (IllegalArgumentException bad) {
+            throw new IllegalArgumentException(source + ": " + bad.getMessage());
+        }
+        return statuses;
     }
 
     private static String text(JsonNode node, String field, String otherwise) {

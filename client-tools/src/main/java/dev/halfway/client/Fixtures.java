@@ -50,6 +50,15 @@ public final class Fixtures {
         return FILES.keySet();
     }
 
+    /** The size in bytes of fixture {@code name}. */
+    public static long size(String name) {
+        Spec spec = FILES.get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("no fixture named " + name);
+        }
+        return spec.text() != null ? spec.text().getBytes(StandardCharsets.UTF_8).length : spec.size();
+    }
+
     /** The SHA-256 (hex) of fixture {@code name}. */
     public static String sha256(String name) {
         Spec spec = FILES.get(name);

@@ -39,10 +39,12 @@ class RegressRunnerTest {
     private static final List<String> HALF_CLOSE_CASES = List.of("half-close-small", "pieces-then-half-close", "http09-simple-request");
 
     @Test
-    void halfCloseCasesFailAgainstAServerThatClosesOnOurFin() throws Exception {
-        try (EofClosingServer server = EofClosingServer.start()) {
+    void halfCloseCasesFailAgainstAServerThatClosesOnOurFin(@TempDir Path www) throws Exception {
+        Fixtures.make(www);
+        List<String> cases = List.of("half-close-small", "pieces-then-half-close", "http11-request-half-close");
+        try (FileServer server = FileServer.start(www, FileServer.OnFin.CLOSE)) {
             List<String> args = new ArrayList<>(List.of("regress", "--target", server.target(), "--only"));
-            args.addAll(HALF_CLOSE_CASES);
+            args.addAll(cases);
             Cli.Run run = Cli.run(args.toArray(String[]::new));
 
             assertEquals(1, run.exit(), run.said());
@@ -50,22 +52,24 @@ class RegressRunnerTest {
             assertEquals(4, lines.size(), run.said());
             for (int i = 0; i < 3; i++) {
                 String row = lines.get(i);
-                assertTrue(row.startsWith("FAIL  " + HALF_CLOSE_CASES.get(i) + " "), row);
+                assertTrue(row.startsWith("FAIL  " + cases.get(i) + " "), row);
                 assertTrue(row.contains("expected complete, got no-response"), row);
             }
-            assertEquals("0 passed, 3 failed", lines.get(3));
-            assertEquals(3, server.connections(), "one connection per case");
-            assertEquals("GET /hc-small.txt HTTP/1.0\r\n\r\n", ascii(server.takeReceived(2000)));
-            assertEquals("GET /hc-small.txt HTTP/1.0\r\nUser-Agent: regress\r\n\r\n", ascii(server.takeReceived(2000)),
+            assertEquals("0 passed, 3 failed, 0 skipped", lines.get(3));
+            assertEquals(4, server.connections(), "the ordinary request, then one connection per case");
+            String host = "Host: " + server.target() + "\r\n";
+            assertEquals("GET /hc-small.txt HTTP/1.0\r\n" + host + "\r\n", server.takeHead(2000), "first the ordinary request");
+            assertEquals("GET /hc-small.txt HTTP/1.0\r\n" + host + "\r\n", server.takeHead(2000));
+            assertEquals("GET /hc-small.txt HTTP/1.0\r\n" + host + "User-Agent: regress\r\n\r\n", server.takeHead(2000),
                     "the pieces arrive as one request");
-            assertEquals("GET /hc-small.txt\r\n", ascii(server.takeReceived(2000)));
+            assertEquals("GET /hc-small.txt HTTP/1.1\r\n" + host + "\r\n", server.takeHead(2000));
         }
     }
 
     @Test
     void theSameCasesPassAgainstAServerThatHonoursHalfClose(@TempDir Path www) throws Exception {
         Fixtures.make(www);
-        try (RawServer server = honouringServer(www)) {
+        try (FileServer server = FileServer.start(www, FileServer.OnFin.ANSWER)) {
             List<String> args = new ArrayList<>(List.of("regress", "--target", server.target(), "--only"));
             args.addAll(HALF_CLOSE_CASES);
             Cli.Run run = Cli.run(args.toArray(String[]::new));
@@ -76,7 +80,28 @@ class RegressRunnerTest {
                 assertTrue(lines.get(i).startsWith("PASS  " + HALF_CLOSE_CASES.get(i) + " "), lines.get(i));
             }
             assertTrue(lines.get(2).contains("0.9 complete FIN"), lines.get(2));
-            assertEquals("3 passed, 0 failed", lines.get(3));
+            assertEquals("strict checks (halfway's own choices, where RFC 1945 and RFC 9112 allow others):", lines.get(3));
+            assertTrue(lines.get(4).startsWith("PASS  http09-simple-request ") && lines.get(4).contains(" -- RFC 1945"), lines.get(4));
+            assertEquals("strict: 1 passed, 0 failed", lines.get(5));
+            assertEquals("3 passed, 0 failed, 0 skipped", lines.get(6));
+        }
+    }
+
+    @Test
+    void aStrictCheckIsShownApartAndFailsTheRunOnlyWithStrict(@TempDir Path www) throws Exception {
+        Fixtures.make(www);
+        // A server that closes on our FIN gives an HTTP/0.9 request nothing: allowed, but not halfway's choice.
+        try (FileServer server = FileServer.start(www, FileServer.OnFin.CLOSE)) {
+            Cli.Run run = Cli.run("regress", "--target", server.target(), "--only", "http09-simple-request");
+
+            assertEquals(0, run.exit(), run.said());
+            List<String> lines = run.out().lines().toList();
+            assertTrue(lines.get(0).startsWith("PASS  http09-simple-request - no-response FIN"), run.said());
+            assertTrue(lines.get(2).startsWith("FAIL  http09-simple-request expected complete, got no-response -- "), run.said());
+            assertEquals(List.of("strict: 0 passed, 1 failed", "1 passed, 0 failed, 0 skipped"), lines.subList(3, 5));
+
+            Cli.Run strict = Cli.run("regress", "--target", server.target(), "--only", "http09-simple-request", "--strict");
+            assertEquals(1, strict.exit(), strict.said());
         }
     }
 
@@ -103,9 +128,23 @@ class RegressRunnerTest {
                 assertTrue(lines.get(i).contains(" complete close_notify+FIN "), lines.get(i));
                 assertEquals(TlsServer.ClientEnd.CLOSE_NOTIFY, server.takeClientEnd(2000), "over TLS the half-close is close_notify");
             }
-            assertEquals("3 passed, 0 failed", lines.get(3));
-            assertEquals("GET /hc-small.txt HTTP/1.0\r\n\r\n", ascii(server.takeReceived(2000)), "the case's bytes, inside the session");
-            assertEquals(3, server.fullHandshakes());
+            assertEquals("3 passed, 0 failed, 0 skipped", lines.get(lines.size() - 1));
+            String host = "Host: " + server.target() + "\r\n";
+            assertEquals("GET /hc-small.txt HTTP/1.0\r\n" + host + "\r\n", ascii(server.takeReceived(2000)),
+                    "the ordinary request's bytes, inside the session");
+            assertEquals("GET /hc-small.txt HTTP/1.0\r\n" + host + "\r\n", ascii(server.takeReceived(2000)), "then the case's");
+            assertEquals(4, server.fullHandshakes());
+        }
+    }
+
+    @Test
+    void anHttpsTargetMeansTls(@TempDir Path www) throws Exception {
+        Fixtures.make(www);
+        try (TlsServer server = tlsServer(www, TlsEnding.ANSWER_CLOSE_NOTIFY_FIN)) {
+            Cli.Run run = Cli.run("regress", "--insecure", "--target", "https://" + server.target() + "/", "--only", "half-close-small");
+
+            assertEquals(0, run.exit(), run.said());
+            assertTrue(run.out().startsWith("PASS  half-close-small 200 complete close_notify+FIN "), run.said());
         }
     }
 
@@ -121,7 +160,7 @@ class RegressRunnerTest {
                 assertTrue(lines.get(i).startsWith("FAIL  " + HALF_CLOSE_CASES.get(i) + " "), lines.get(i));
                 assertTrue(lines.get(i).contains("the server's FIN came without its close_notify"), lines.get(i));
             }
-            assertEquals("0 passed, 3 failed", lines.get(3));
+            assertEquals("0 passed, 3 failed, 0 skipped", lines.get(lines.size() - 1));
         }
     }
 
@@ -133,10 +172,13 @@ class RegressRunnerTest {
 
             assertEquals(1, run.exit(), run.said());
             List<String> lines = run.out().lines().toList();
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 2; i++) {
                 assertTrue(lines.get(i).startsWith("FAIL  " + HALF_CLOSE_CASES.get(i) + " "), lines.get(i));
                 assertTrue(lines.get(i).contains("expected complete, got no-response"), lines.get(i));
             }
+            // An HTTP/0.9 request may go unanswered; only its strict check fails.
+            assertTrue(lines.get(2).matches("PASS  http09-simple-request +- no-response close_notify\\+FIN .*"), run.said());
+            assertTrue(run.out().matches("(?s).*\nFAIL  http09-simple-request +expected complete, got no-response -- .*"), run.said());
         }
     }
 
@@ -145,9 +187,10 @@ class RegressRunnerTest {
         try (TlsServer server = tlsServer(www, TlsEnding.ANSWER_CLOSE_NOTIFY_FIN)) {
             Cli.Run run = Cli.run("regress", "--tls", "--target", server.target(), "--only", "half-close-small");
 
-            assertEquals(1, run.exit(), run.said());
-            assertTrue(run.out().startsWith("FAIL  half-close-small expected complete, got tls-failed (TLS handshake failed: "
-                    + "the server's certificate is not trusted"), run.said());
+            assertEquals(2, run.exit(), run.said());
+            assertEquals("", run.out(), "nothing ran");
+            assertTrue(run.err().startsWith("regress: TLS handshake failed: the server's certificate is not trusted"), run.said());
+            assertTrue(run.err().contains("(--insecure trusts any certificate)"), run.said());
         }
     }
 
@@ -236,23 +279,25 @@ class RegressRunnerTest {
             assertTrue(lines.get(0).contains("3 exchanges"), lines.get(0));
             assertTrue(lines.get(1).startsWith("PASS  steps-then-timeout "), lines.get(1));
             assertTrue(lines.get(2).startsWith("FAIL  wants-a-response "), lines.get(2));
-            assertEquals("2 passed, 1 failed", lines.get(3));
+            assertEquals("2 passed, 1 failed, 0 skipped", lines.get(3));
             assertEquals(3 + 2 + 1, server.connections());
             assertEquals("GET /x HTTP/1.0\r\n\r\n", ascii(server.takeReceived(2000)));
         }
         JsonNode json = JSON.readTree(report.toFile());
         assertEquals(2, json.get("passed").asInt());
         assertEquals(1, json.get("failed").asInt());
+        assertEquals(0, json.get("skipped").asInt());
+        assertEquals(0, json.get("resources").size(), "cases without placeholders fetch no reference");
         assertTrue(json.get("target").asText().startsWith("127.0.0.1:"), json.toString());
         JsonNode outcomes = json.get("cases");
         assertEquals(3, outcomes.size());
         assertEquals("closer-gives-nothing", outcomes.get(0).get("name").asText());
-        assertTrue(outcomes.get(0).get("passed").asBoolean());
+        assertEquals("PASS", outcomes.get(0).get("verdict").asText());
         assertEquals(3, outcomes.get(0).get("reports").size());
         assertEquals("no-response", outcomes.get(0).get("reports").get(0).get("verdict").asText());
         assertEquals(2, outcomes.get(1).get("reports").size());
         assertEquals("timeout", outcomes.get(1).get("reports").get(1).get("verdict").asText());
-        assertFalse(outcomes.get(2).get("passed").asBoolean());
+        assertEquals("FAIL", outcomes.get(2).get("verdict").asText());
         assertTrue(outcomes.get(2).get("detail").asText().contains("no-response"), outcomes.get(2).toString());
     }
 
@@ -269,7 +314,7 @@ class RegressRunnerTest {
                 {"name": "wrong-body", "send": ["GET /page.html HTTP/1.0\\r\\n\\r\\n"],
                  "expect": {"status": 200, "body": {"text": "<p>other</p>\\n"}}}
                 """);
-        try (RawServer server = honouringServer(www)) {
+        try (FileServer server = FileServer.start(www, FileServer.OnFin.ANSWER)) {
             Cli.Run run = Cli.run("regress", "--target", server.target(), "--cases", cases.toString(), "--www", www.toString());
 
             assertEquals(1, run.exit(), run.said());
@@ -277,7 +322,7 @@ class RegressRunnerTest {
             assertTrue(lines.get(0).startsWith("PASS  page "), run.said());
             assertTrue(lines.get(1).startsWith("FAIL  wrong-body "), run.said());
             assertTrue(lines.get(1).contains("body differs"), run.said());
-            assertEquals("1 passed, 1 failed", lines.get(2));
+            assertEquals("1 passed, 1 failed, 0 skipped", lines.get(2));
         }
     }
 
@@ -425,30 +470,8 @@ class RegressRunnerTest {
             assertTrue(run.out().contains("odd-simple-response"), "a row for the case: " + run.said());
             assertTrue(run.out().contains("next"), "the run goes on to the next case: " + run.said());
             assertEquals(0, run.exit(), run.said());
-            assertTrue(run.out().endsWith("2 passed, 0 failed" + System.lineSeparator()), run.said());
+            assertTrue(run.out().endsWith("2 passed, 0 failed, 0 skipped" + System.lineSeparator()), run.said());
         }
-    }
-
-    /**
-     * A server that does honour half-close: reads the whole request (to our FIN), then answers the
-     * file under {@code www} -- with a status line for a Full-Request, the bare body for an HTTP/0.9
-     * Simple-Request -- and closes.
-     */
-    private static RawServer honouringServer(Path www) throws Exception {
-        return RawServer.start((socket, s) -> {
-            byte[] request = RawServer.readUntilEof(socket);
-            s.record(request);
-            String line = ascii(request).split("\r?\n", 2)[0];
-            String[] parts = line.split(" ");
-            Path file = www.resolve(parts[1].substring(1));
-            byte[] body = Files.isRegularFile(file) ? Files.readAllBytes(file) : "missing\n".getBytes(StandardCharsets.US_ASCII);
-            if (parts.length == 3) {
-                String status = Files.isRegularFile(file) ? "200 OK" : "404 Not Found";
-                socket.getOutputStream().write(("HTTP/1.0 " + status + "\r\nContent-Length: " + body.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-            }
-            socket.getOutputStream().write(body);
-        });
     }
 
     private static String[] regressTls(TlsServer server) {
@@ -457,11 +480,16 @@ class RegressRunnerTest {
         return args.toArray(String[]::new);
     }
 
-    /** {@link #honouringServer}'s answers over TLS 1.3, reading to the client's close_notify (or FIN), then ending as told. */
+    /**
+     * A file server over TLS 1.3: it reads the request head, and if the client's end follows within
+     * 300 ms (a half-close), records it; then it answers and ends as told. An ordinary request (the
+     * client's side stays open) always gets the answer, then close_notify and FIN.
+     */
     private static TlsServer tlsServer(Path www, TlsEnding ending) throws Exception {
         return TlsServer.start(List.of("TLSv1.3"), conn -> {
-            byte[] request = conn.readToEnd();
-            if (ending != TlsEnding.CLOSE_NOTIFY_FIN) {
+            byte[] request = conn.readHead();
+            boolean halfClosed = conn.endsWithin(300);
+            if (!halfClosed || ending != TlsEnding.CLOSE_NOTIFY_FIN) {
                 String[] parts = ascii(request).split("\r?\n", 2)[0].split(" ");
                 Path file = www.resolve(parts[1].substring(1));
                 byte[] body = Files.isRegularFile(file) ? Files.readAllBytes(file) : "missing\n".getBytes(StandardCharsets.US_ASCII);
@@ -471,7 +499,7 @@ class RegressRunnerTest {
                 }
                 conn.write(body);
             }
-            if (ending != TlsEnding.ANSWER_BARE_FIN) {
+            if (!halfClosed || ending != TlsEnding.ANSWER_BARE_FIN) {
                 conn.closeNotify();
             }
             conn.fin();

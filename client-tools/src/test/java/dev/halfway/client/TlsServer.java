@@ -255,6 +255,23 @@ final class TlsServer implements AutoCloseable {
             return data.toByteArray();
         }
 
+        /**
+         * Whether the client's input ends (close_notify, FIN or RST) within {@code millis}: then, as
+         * {@link #readToEnd}, it is recorded. A client that keeps its side open (an ordinary request)
+         * makes it false, and the connection stays usable.
+         */
+        boolean endsWithin(long millis) throws IOException {
+            socket.setSoTimeout((int) millis);
+            try {
+                readToEnd();
+                return true;
+            } catch (java.net.SocketTimeoutException e) {
+                return false;
+            } finally {
+                socket.setSoTimeout(0);
+            }
+        }
+
         /** Reads up to and including the empty line that ends a request head (recorded, see {@link #takeReceived}); the rest stays unread. */
         byte[] readHead() throws IOException {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
