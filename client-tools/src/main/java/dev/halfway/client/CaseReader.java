@@ -25,14 +25,21 @@ import java.util.Set;
  *
  * <pre>{@code
  * { "name": "half-close-small", "what": "...",
- *   "send": ["GET /hc-small.txt HTTP/1.0\r\n\r\n", {"pauseMs": 100}, {"repeat": "z", "bytes": 4096}],
+ *   "send": ["GET ${small} HTTP/1.0\r\nHost: ${host}\r\n\r\n", {"pauseMs": 100}, {"repeat": "z", "bytes": 4096}],
  *   "after": "shut-wr" | "shut-wr-after:200" | "no-shut" | "close" | "reset",
  *   "read": {"delayMs": 0, "bytesPerSec": 0, "shutWrAfterBytes": -1, "stopAfterBytes": -1, "rcvbuf": 0},
  *   "clients": 1, "timeoutMs": 30000,
- *   "expect": {"status": [200], "simple": false, "body": {"fixture": "hc-small.txt"} | {"file": "index.html"}
- *              | {"sha256": "..."} | {"text": "..."}, "end": "FIN", "verdict": ["complete"], "withinMs": 5000},
- *   "steps": [ {...same keys as a one-step case...}, ... ] }
+ *   "expect": {"like": "${small}", "sameBody": true, "alsoStatus": ["4xx"], "status": [200, "5xx"], "simple": false,
+ *              "body": {"fixture": "hc-small.txt"} | {"file": "index.html"} | {"sha256": "..."} | {"text": "..."},
+ *              "end": "FIN", "verdict": ["complete"], "withinMs": 5000},
+ *   "steps": [ {...same keys as a one-step case...}, ... ],
+ *   "strict": {"why": "RFC ...: a server MAY ...; halfway ...", "expect": {...}} }
  * }</pre>
+ *
+ * Placeholders ({@code ${small}}, {@code ${large}}, {@code ${dir/}}, {@code ${host}}, ...) are
+ * replaced by {@link Resources}; the case remembers which resources it used, so it can be
+ * skipped where one is unusable. "like" names the request target whose ordinary answer
+ * ({@link Reference}) the case must match.
  *
  * Strings in "send" are bytes: each char is one byte (ISO-8859-1), so {@code \r\n} and
  * {@code \u0000} mean what they say.

@@ -18,17 +18,39 @@ class RegressSuiteTest {
     @TempDir
     Path root;
 
+    /** The suite on a site with none of its fixtures: the files named by option, under a prefix. */
+    @Test
+    void halfwayPassesTheSuiteOnItsOwnFilesUnderAPrefix() throws Exception {
+        Path site = java.nio.file.Files.createDirectories(root.resolve("site/files"));
+        java.nio.file.Files.writeString(root.resolve("site/index.html"), "<h1>a site</h1>\n");
+        java.nio.file.Files.writeString(site.resolve("notes.txt"), "notes\n");
+        byte[] big = new byte[3 << 20];
+        new java.util.Random(3).nextBytes(big);
+        java.nio.file.Files.write(root.resolve("site/big.bin"), big);
+        try (TestServer server = new TestServer(root)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int exit = ClientMain.run(new String[] {"regress", "--target", "http://127.0.0.1:" + server.port() + "/site/", "--strict",
+                            "--small", "index.html", "--large", "big.bin", "--dir", "files"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            String report = out.toString(StandardCharsets.UTF_8);
+            assertEquals(0, exit, () -> report + err.toString(StandardCharsets.UTF_8));
+            assertTrue(report.matches("(?s).*\\nstrict: \\d+ passed, 0 failed\\n(\\d+) passed, 0 failed, 0 skipped\\n$"), report);
+            assertTrue(report.lines().filter(l -> l.startsWith("PASS ")).count() >= 30, report);
+        }
+    }
+
     @Test
     void halfwayPassesTheDefaultSuite() throws Exception {
         Fixtures.make(root);
         try (TestServer server = new TestServer(root)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit = ClientMain.run(new String[] {"regress", "--target", "127.0.0.1:" + server.port()},
+            int exit = ClientMain.run(new String[] {"regress", "--target", "127.0.0.1:" + server.port(), "--strict"},
                     new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
             String report = out.toString(StandardCharsets.UTF_8);
             assertEquals(0, exit, () -> report + err.toString(StandardCharsets.UTF_8));
-            assertTrue(report.matches("(?s).*\\n(\\d+) passed, 0 failed\\n$"), report);
+            assertTrue(report.matches("(?s).*\\nstrict: \\d+ passed, 0 failed\\n(\\d+) passed, 0 failed, 0 skipped\\n$"), report);
             assertTrue(report.lines().filter(l -> l.startsWith("PASS ")).count() >= 25, report);
 
             // The server saw every connection through to an access-log line, none an error. (Ports
