@@ -216,8 +216,14 @@ def render_md(result, svg_name):
 
     if ran:
         # every FAIL or SKIP cell gets a note number; the notes follow the table, per server
-        notes = {}  # server -> [(n, case, verdict, text)]
-        number = 0
+        # numbered server by server, so that each server's notes below are consecutive
+        numbers, notes = {}, {}  # (server, case) -> n; server -> [(n, case, verdict, detail)]
+        for s in ran:
+            for c in result["cases"]:
+                r = by_case[s["name"]].get(c["name"])
+                if r is not None and r["verdict"] != "PASS":
+                    numbers[s["name"], c["name"]] = len(numbers) + 1
+                    notes.setdefault(s["name"], []).append((len(numbers), c["name"], r["verdict"], r["detail"]))
         head = "| case | " + " | ".join(cell(s["name"]) for s in ran) + " |"
         out += ["## Case by case (core)", "",
                 "PASS, FAIL or SKIP per case and server; the number in brackets is the note below that says why.",
@@ -231,9 +237,8 @@ def render_md(result, svg_name):
                 elif r["verdict"] == "PASS":
                     row.append("PASS")
                 else:
-                    number += 1
-                    notes.setdefault(s["name"], []).append((number, c["name"], r["verdict"], r["detail"]))
-                    row.append(f"{'**FAIL**' if r['verdict'] == 'FAIL' else cell(r['verdict'])} [{number}]")
+                    n = numbers[s["name"], c["name"]]
+                    row.append(f"{'**FAIL**' if r['verdict'] == 'FAIL' else cell(r['verdict'])} [{n}]")
             out.append("| " + " | ".join(row) + " |")
         out.append("")
         if any(c["name"] not in by_case[s["name"]] for c in result["cases"] for s in ran):
@@ -251,8 +256,13 @@ def render_md(result, svg_name):
         strict_cases = [c for c in result["cases"]
                         if any((by_case[s["name"]].get(c["name"]) or {}).get("strict") for s in ran)]
         if strict_cases:
-            snotes = {}
-            number = 0
+            snumbers, snotes = {}, {}  # numbered server by server, as above
+            for s in ran:
+                for c in strict_cases:
+                    st = (by_case[s["name"]].get(c["name"]) or {}).get("strict")
+                    if st and st["verdict"] != "PASS":
+                        snumbers[s["name"], c["name"]] = len(snumbers) + 1
+                        snotes.setdefault(s["name"], []).append((len(snumbers), c["name"], st))
             out += ["## Strict (halfway's own choices)", "",
                     "Only the cases that have a strict part; `-` where it was not checked (the core verdict did not "
                     "pass, or the report has no strict part). A failed strict check is no fault under the RFCs: it "
@@ -270,9 +280,7 @@ def render_md(result, svg_name):
                     if st["verdict"] == "PASS":
                         row.append("PASS")
                         continue
-                    number += 1
-                    snotes.setdefault(s["name"], []).append((number, c["name"], st))
-                    row.append(f"**{cell(st['verdict'])}** [s{number}]")
+                    row.append(f"**{cell(st['verdict'])}** [s{snumbers[s['name'], c['name']]}]")
                 out.append("| " + " | ".join(row) + " |")
             out += ["", "What each strict part checks:", ""]
             for c in strict_cases:
@@ -326,7 +334,7 @@ def render_svg(result):
     below it, its strict ones (passed, failed); a server not run gets its reason instead."""
     servers = result["servers"]
     def short(version):
-        return version if len(version) <= 44 else version[:43] + "…"
+        return version if len(version) <= 50 else version[:49] + "…"
 
     label_w = 24 + int(max([len(s["name"]) * 8.5 for s in servers] + [len(short(s["version"])) * 6.6 for s in servers]
                            + [80]))
