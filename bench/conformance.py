@@ -338,7 +338,7 @@ def render_svg(result):
 
     label_w = 24 + int(max([len(s["name"]) * 8.5 for s in servers] + [len(short(s["version"])) * 6.6 for s in servers]
                            + [80]))
-    plot_w, right, top, row = 560, 210, 136, 52
+    plot_w, right, top, row = 560, 240, 136, 52
     width = label_w + plot_w + right
     height = top + row * len(servers) + 50
     totals = [s["score"]["core"]["cases"] for s in servers if s["ran"]]
