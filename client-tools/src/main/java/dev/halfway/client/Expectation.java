@@ -25,6 +25,9 @@ import java.util.Set;
 public record Expectation(Set<Integer> statuses, Boolean simple, String bodySha256, StreamEnd end,
                           Set<Verdict> verdicts, long withinMs, String like, Set<Integer> alsoStatuses, boolean likeBody) {
 
+    /** The SHA-256 of no bytes: the body a HEAD response must have (RFC 9110 §9.3.2). */
+    private static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
     public Expectation {
         statuses = Set.copyOf(statuses);
         verdicts = Set.copyOf(verdicts);
@@ -81,7 +84,8 @@ public record Expectation(Set<Integer> statuses, Boolean simple, String bodySha2
             misses.add(simple ? "expected a Simple-Response (body only)" : "expected a status line");
         }
         if (bodySha256 != null && !bodySha256.equals(report.bodySha256())) {
-            misses.add("body differs from the expected one (" + report.bodyBytes() + " bytes)");
+            misses.add(EMPTY_SHA256.equals(bodySha256) ? "expected no body, got " + report.bodyBytes() + " bytes"
+                    : "body differs from the expected one (" + report.bodyBytes() + " bytes)");
         } else if (bodySha256 == null && likeBody && reference != null
                 && (simpleExpected ? report.simpleResponse() : referenceStatus.equals(report.status()))
                 && !java.util.Objects.equals(reference.report().bodySha256(), report.bodySha256())) {
