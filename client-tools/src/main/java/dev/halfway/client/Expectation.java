@@ -78,7 +78,8 @@ public record Expectation(Set<Integer> statuses, Boolean simple, String bodySha2
         if (responded && !allowedStatuses.isEmpty() && (report.status() == null || !allowedStatuses.contains(report.status()))) {
             misses.add("expected status " + Statuses.text(allowedStatuses)
                     + (referenceStatus != null && statuses.isEmpty() ? " (as the ordinary request got)" : "")
-                    + ", got " + (report.status() == null ? "none" : report.status()));
+                    + ", got " + (report.status() != null ? report.status()
+                    : report.simpleResponse() ? "an HTTP/0.9 answer without a status line" : "none"));
         }
         if (simple != null && simple != report.simpleResponse()) {
             misses.add(simple ? "expected a Simple-Response (body only)" : "expected a status line");
