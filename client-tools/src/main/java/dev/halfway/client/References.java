@@ -21,11 +21,6 @@ public final class References {
         this.resources = resources;
     }
 
-    /** No references: for cases that use no resource and compare with no ordinary request. */
-    public static References none(Resources resources) {
-        return new References(resources);
-    }
-
     /**
      * Fetches what {@code cases} need, in their order.
      *
@@ -103,9 +98,5 @@ public final class References {
             }
         }
         return all.get(0).report().error();
-    }
-
-    public Resources resources() {
-        return resources;
     }
 }

@@ -1,7 +1,6 @@
 package dev.halfway.client;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -92,10 +91,6 @@ public final class Resources {
 
     public Resource get(String name) {
         return byName.get(name);
-    }
-
-    public List<Resource> all() {
-        return List.copyOf(byName.values());
     }
 
     /**

@@ -74,9 +74,4 @@ public record Target(String host, int port, String prefix, boolean https) {
         String h = host.contains(":") ? "[" + host + "]" : host;
         return port == (https ? 443 : 80) ? h : h + ":" + port;
     }
-
-    /** The target as a URL, for reports: e.g. {@code http://127.0.0.1:8080/site}. */
-    public String url(boolean tls) {
-        return (tls ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + prefix;
-    }
 }
